@@ -1,0 +1,189 @@
+"""`/v1/buckets[/<name>]`: list buckets, list objects (msgpack pages), create/destroy, props,
+summary/info, multi-object jobs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from ...errors import InvalidRequest, NotSupported
+from ...services.context import Services
+from ...services.proxy.multi_object import Selection
+from ...services.target.listing import ListRequest, parse_props
+from ...wire import actions as A
+from ...wire import headers as H
+from ...wire import paths as P
+from ...wire import query as Q
+from ...wire.bucket import Bucket, Namespace, normalize_provider, parse_uname
+from ..keys import SERVICES
+from ..request_body import lower_keys, read_action
+from .addressing import bucket_from, split_path
+
+_msgpack = msgspec.msgpack.Encoder()
+
+
+def _text(s: str, status: int = 200) -> web.Response:
+    return web.Response(status=status, text=s)
+
+
+def _bucket(request: web.Request) -> tuple[Bucket, str]:
+    name, rest = split_path(request, P.BUCKETS)
+    return bucket_from(request, name), rest
+
+
+async def get(request: web.Request) -> web.StreamResponse:
+    svc = request.app[SERVICES]
+    bck, _ = _bucket(request)
+    action, _, value = await read_action(request)
+    if not bck.name or (action == A.LIST and value is None):
+        provider = request.query.get(Q.PROVIDER) or None
+        if provider:
+            provider = bucket_from(request, "").provider
+        buckets = svc.buckets.list(provider)
+        return web.json_response([b.to_json() for b in buckets])
+    if action in (A.LIST, ""):
+        return await _list_objects(request, svc, bck, value or {})
+    if action == A.SUMMARY:
+        return await _summary(svc, bck, lower_keys(value or {}))
+    raise InvalidRequest(f'invalid action "{action}" for GET {bck}')
+
+
+async def _list_objects(request: web.Request, svc: Services, bck: Bucket,
+                        msg: dict[str, Any]) -> web.StreamResponse:
+    svc.buckets.head(bck.validate())
+    msg = lower_keys(msg)
+    try:
+        flags = int(msg.get("flags") or 0)
+        page_size = int(msg.get("pagesize") or 0)
+    except (TypeError, ValueError):
+        raise InvalidRequest("list objects: flags and pagesize must be integers") from None
+    req = ListRequest(
+        prefix=str(msg.get("prefix") or ""),
+        start_after=str(msg.get("start_after") or ""),
+        token=str(msg.get("continuation_token") or ""),
+        page_size=page_size,
+        props=parse_props(str(msg.get("props") or "")),
+        flags=flags,
+    )
+    res = await svc.lister.list(bck, req)
+    uuid = str(msg.get("uuid") or "") or "ls-" + bck.name
+    if "msgpack" in request.headers.get("Accept", ""):
+        page = {"UUID": uuid, "ContinuationToken": res.token, "Entries": res.entries,
+                "Flags": 0}
+        return web.Response(body=_msgpack.encode(page), content_type="application/msgpack")
+    doc = {
+        "uuid": uuid, "continuation_token": res.token, "flags": 0,
+        "entries": [{"name": e.n, "checksum": e.cs, "atime": e.a, "version": e.v,
+                     "location": e.t, "custom-md": e.m, "size": e.s, "copies": e.c,
+                     "flags": e.f} for e in res.entries],
+    }
+    return web.json_response(doc)
+
+
+async def _summary(svc: Services, bck: Bucket, msg: dict[str, Any]) -> web.Response:
+    job_id = str(msg.get("uuid") or "")
+    if job_id:
+        job = svc.jobs.get(job_id)
+        if not job.finished:
+            return _text(json.dumps(job_id), 202)
+        if job.err:
+            raise InvalidRequest(job.err)
+        return web.json_response([job.result])
+    svc.buckets.head(bck.validate())
+    prefix = str(msg.get("prefix") or "")
+
+    async def run(job: Any) -> None:
+        job.result = await svc.buckets.summary(bck, prefix)
+
+    job = svc.jobs.start(A.SUMMARY, run, bck=bck)
+    return _text(json.dumps(job.id), 202)
+
+
+async def head(request: web.Request) -> web.Response:
+    svc = request.app[SERVICES]
+    bck, prefix = _bucket(request)
+    props = svc.buckets.head(bck)
+    hdrs = {H.BUCKET_PROPS: json.dumps(props)}
+    job_id = request.query.get(Q.UUID, "").strip('"')
+    if job_id:
+        job = svc.jobs.get(job_id)
+        if not job.finished:
+            return web.Response(status=202, headers={**hdrs, H.XACTION_ID: job_id})
+        hdrs[H.BUCKET_SUMM] = json.dumps(job.result or {})
+        return web.Response(status=200, headers=hdrs)
+    if Q.PRESENCE in request.query:
+
+        async def run(job: Any) -> None:
+            job.result = await svc.buckets.summary(bck, prefix)
+
+        job = svc.jobs.start(A.SUMMARY, run, bck=bck)
+        return web.Response(status=202, headers={**hdrs, H.XACTION_ID: job.id})
+    return web.Response(status=200, headers=hdrs)
+
+
+async def post(request: web.Request) -> web.Response:
+    svc = request.app[SERVICES]
+    bck, _ = _bucket(request)
+    action, _, value = await read_action(request)
+    if action == A.CREATE_BCK:
+        if value is not None and not isinstance(value, dict):
+            raise InvalidRequest("create-bck: props must be a JSON object")
+        await svc.buckets.create(bck, value or None)
+        return web.Response()
+    bck.validate()
+    v = lower_keys(value or {})
+    if action in (A.COPY_BCK, A.MOVE_BCK):
+        dst, _ = parse_uname(request.query.get(Q.BCK_TO, ""))
+        dst.validate()
+        if action == A.MOVE_BCK:
+            job = await svc.multi.rename_bucket(bck, dst)
+        else:
+            job = await svc.multi.copy_bucket(
+                bck, dst, str(v.get("prefix") or ""), str(v.get("prepend") or ""),
+                bool(v.get("dry_run")))
+        return _text(job.id)
+    if action == A.COPY_OBJECTS:
+        to = lower_keys(v.get("tobck") or {})
+        ns = lower_keys(to.get("namespace") or {})
+        dst = Bucket(str(to.get("name") or ""), normalize_provider(str(to.get("provider") or "")),
+                     Namespace(str(ns.get("uuid") or ""), str(ns.get("name") or "")))
+        job = svc.multi.copy(bck, dst.validate(), Selection(v), str(v.get("prepend") or ""),
+                             dry_run=bool(v.get("dry_run")))
+        return _text(job.id)
+    if action in (A.PREFETCH_OBJECTS, "archive", "etl-bck", "etl-listrange"):
+        raise NotSupported(f'action "{action}" is not supported yet')
+    raise InvalidRequest(f'invalid action "{action}" for POST {bck}')
+
+
+async def delete(request: web.Request) -> web.Response:
+    svc = request.app[SERVICES]
+    bck, _ = _bucket(request)
+    action, _, value = await read_action(request)
+    if action in (A.DESTROY_BCK, ""):
+        await svc.buckets.destroy(bck)
+        return web.Response()
+    if action == A.DELETE_OBJECTS:
+        job = svc.multi.delete(bck.validate(), Selection(value if isinstance(value, dict)
+                                                          else None))
+        return _text(job.id)
+    if action in (A.EVICT_OBJECTS, A.EVICT_REMOTE_BCK):
+        raise NotSupported(f"{bck}: evict applies to remote buckets only")
+    raise InvalidRequest(f'invalid action "{action}" for DELETE {bck}')
+
+
+async def patch(request: web.Request) -> web.Response:
+    svc = request.app[SERVICES]
+    bck, _ = _bucket(request)
+    action, _, value = await read_action(request)
+    if action == A.SET_BPROPS:
+        if not isinstance(value, dict):
+            raise InvalidRequest("set-bprops: value must be a JSON object of properties")
+        await svc.buckets.set_props(bck, value)
+        return web.Response()
+    if action == A.RESET_BPROPS:
+        await svc.buckets.reset_props(bck)
+        return web.Response()
+    raise InvalidRequest(f'invalid action "{action}" for PATCH {bck}')

@@ -1,0 +1,492 @@
+"""Async client for the AIS native API (`/v1/...`), as AIS-API.md §0–§5 describes it.
+
+Owns the HTTP session, URL and ActMsg construction, streaming of object bodies and the mapping
+of error replies to exceptions (`client/errors.py`). It knows nothing about terminals or output
+formats; the CLI and the tests build on it. Object bodies are streamed in chunks both ways, so
+objects of any size pass through with bounded memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import IO, Any
+from urllib.parse import quote
+
+import aiohttp
+import msgspec
+from yarl import URL
+
+from ..errors import InvalidRequest
+from ..wire import actions, messages, paths, query
+from ..wire import headers as H
+from ..wire.bucket import Bucket, Namespace, normalize_provider
+from .errors import ClientError, make_error
+from .types import ClusterMap, ObjectAttrs, ProgressFn
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:8080"
+CHUNK_SIZE = 1 << 20
+USER_AGENT = "aisnode-client/0.1"
+HEAD_PROPS = "checksum,atime,version,custom"
+_JSON = {"Content-Type": "application/json"}
+
+Source = str | os.PathLike[str] | bytes | IO[bytes] | AsyncIterable[bytes]
+Sink = str | os.PathLike[str] | IO[bytes]
+
+
+def range_header(offset: int | None, length: int | None) -> str | None:
+    """`Range` value for a read of `length` bytes at `offset` (either may be None)."""
+    if offset is None and length is None:
+        return None
+    start = offset or 0
+    if start < 0:
+        raise InvalidRequest(f"invalid offset {start}: must not be negative")
+    if length is None:
+        return f"bytes={start}-"
+    if length <= 0:
+        raise InvalidRequest(f"invalid length {length}: must be positive")
+    return f"bytes={start}-{start + length - 1}"
+
+
+def _act(action: str, value: Any = None, name: str = "") -> bytes:
+    return json.dumps({"action": action, "name": name, "value": value}).encode()
+
+
+def _job_id(text: str) -> str:
+    return text.strip().strip('"')
+
+
+class Client:
+    """Async client of one aisnode/AIStore endpoint; use as `async with Client(url) as c:`."""
+
+    def __init__(
+        self,
+        endpoint: str = DEFAULT_ENDPOINT,
+        *,
+        token: str | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        if "://" not in self.endpoint:
+            self.endpoint = "http://" + self.endpoint
+        self._headers = {"User-Agent": USER_AGENT}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+        self._timeout = timeout or aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=300)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> "Client":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP session (idempotent)."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
+        return self._session
+
+    # --- transport -----------------------------------------------------------------------------
+    def _url(self, path: str, params: Mapping[str, str] | None = None) -> URL:
+        url = URL(self.endpoint + path, encoded=True)
+        return url.update_query(dict(params)) if params else url
+
+    @asynccontextmanager
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Send one request; yield the response if 2xx, else raise the mapped error."""
+        try:
+            resp = await self.session.request(
+                method, self._url(path, params), data=data, headers=headers
+            )
+        except aiohttp.ClientConnectionError as e:
+            raise ClientError(0, f"cannot reach {self.endpoint}: {e}") from e
+        try:
+            if resp.status >= 300:
+                body = "" if method == "HEAD" else await resp.text(errors="replace")
+                if not body.strip():
+                    body = resp.headers.get(H.ERROR, "")
+                raise make_error(resp.status, body, resp.reason or "")
+            yield resp
+        finally:
+            resp.release()
+
+    async def _text(self, method: str, path: str, **kw: Any) -> str:
+        async with self._call(method, path, **kw) as resp:
+            return await resp.text()
+
+    async def _json(self, method: str, path: str, **kw: Any) -> Any:
+        text = await self._text(method, path, **kw)
+        return json.loads(text) if text.strip() else None
+
+    @staticmethod
+    def _bpath(bck: Bucket) -> str:
+        return f"{paths.BUCKETS}/{quote(bck.name, safe='')}"
+
+    @staticmethod
+    def _opath(bck: Bucket, name: str) -> str:
+        if not name:
+            raise InvalidRequest(f"missing object name for {bck}")
+        return f"{paths.OBJECTS}/{quote(bck.name, safe='')}/{quote(name, safe='/')}"
+
+    # --- cluster -------------------------------------------------------------------------------
+    async def health(self) -> bool:
+        """True when the node answers `GET /v1/health` with 200."""
+        try:
+            async with self.session.get(self._url(paths.HEALTH)) as resp:
+                return resp.status == 200
+        except aiohttp.ClientConnectionError as e:
+            raise ClientError(0, f"cannot reach {self.endpoint}: {e}") from e
+
+    async def smap(self) -> ClusterMap:
+        """The cluster map [AIS Smap] from `GET /v1/daemon?what=smap`."""
+        doc = await self._json("GET", paths.DAEMON, params={query.WHAT: query.WHAT_SMAP})
+        return ClusterMap.from_json(doc or {})
+
+    async def cluster_config(self) -> dict[str, Any]:
+        """The cluster-wide configuration as JSON."""
+        doc = await self._json(
+            "GET", paths.CLUSTER, params={query.WHAT: query.WHAT_CLUSTER_CONFIG}
+        )
+        return dict(doc or {})
+
+    # --- buckets -------------------------------------------------------------------------------
+    async def list_buckets(self, provider: str | None = None) -> list[Bucket]:
+        """Buckets of `provider`, or of every provider when None."""
+        params = {query.PROVIDER: normalize_provider(provider)} if provider is not None else None
+        doc = await self._json(
+            "GET", paths.BUCKETS, params=params, data=_act(actions.LIST), headers=_JSON
+        )
+        out = []
+        for b in doc or []:
+            ns = b.get("namespace") or {}
+            out.append(
+                Bucket(
+                    str(b.get("name", "")),
+                    normalize_provider(b.get("provider")),
+                    Namespace(str(ns.get("uuid") or ""), str(ns.get("name") or "")),
+                )
+            )
+        return out
+
+    async def create_bucket(self, bck: Bucket, props: dict[str, Any] | None = None) -> None:
+        """Create an ais:// bucket, optionally with (partial, nested) props."""
+        await self._text(
+            "POST", self._bpath(bck), params=bck.query(),
+            data=_act(actions.CREATE_BCK, props or None), headers=_JSON,
+        )
+
+    async def destroy_bucket(self, bck: Bucket) -> None:
+        """Destroy a bucket with all its objects."""
+        await self._text(
+            "DELETE", self._bpath(bck), params=bck.query(),
+            data=_act(actions.DESTROY_BCK), headers=_JSON,
+        )
+
+    async def head_bucket(self, bck: Bucket) -> dict[str, Any]:
+        """The bucket's props (nested JSON) from the `Ais-Bucket-Props` header."""
+        async with self._call("HEAD", self._bpath(bck), params=bck.query()) as resp:
+            raw = resp.headers.get(H.BUCKET_PROPS, "")
+        return dict(json.loads(raw)) if raw else {}
+
+    async def set_bucket_props(self, bck: Bucket, props: dict[str, Any]) -> str:
+        """Update props with a nested partial tree; returns a job id or ''."""
+        text = await self._text(
+            "PATCH", self._bpath(bck), params=bck.query(),
+            data=_act(actions.SET_BPROPS, props), headers=_JSON,
+        )
+        return _job_id(text)
+
+    async def reset_bucket_props(self, bck: Bucket) -> str:
+        """Restore the cluster defaults; returns a job id or ''."""
+        text = await self._text(
+            "PATCH", self._bpath(bck), params=bck.query(),
+            data=_act(actions.RESET_BPROPS), headers=_JSON,
+        )
+        return _job_id(text)
+
+    # --- listing -------------------------------------------------------------------------------
+    async def list_objects_page(
+        self,
+        bck: Bucket,
+        *,
+        prefix: str = "",
+        props: str = messages.DEFAULT_LIST_PROPS,
+        page_size: int = 0,
+        flags: int = 0,
+        uuid: str = "",
+        token: str = "",
+        start_after: str = "",
+    ) -> messages.ListPage:
+        """One page of a listing; pass the previous page's `UUID` and `ContinuationToken`."""
+        msg: dict[str, Any] = {
+            "prefix": prefix, "pagesize": page_size, "uuid": uuid, "props": props,
+            "continuation_token": token, "flags": str(flags), "target": "",
+        }
+        if start_after:
+            msg["start_after"] = start_after
+        hdrs = {**_JSON, "Accept": "application/msgpack"}
+        async with self._call(
+            "GET", self._bpath(bck), params=bck.query(),
+            data=_act(actions.LIST, msg), headers=hdrs,
+        ) as resp:
+            body = await resp.read()
+            ctype = resp.headers.get("Content-Type", "")
+        if "json" in ctype:
+            return _page_from_json(json.loads(body))
+        return msgspec.msgpack.decode(body, type=messages.ListPage)
+
+    async def list_objects(
+        self,
+        bck: Bucket,
+        *,
+        prefix: str = "",
+        props: str = messages.DEFAULT_LIST_PROPS,
+        page_size: int = 0,
+        flags: int = 0,
+        start_after: str = "",
+        limit: int = 0,
+    ) -> AsyncIterator[messages.ListEntry]:
+        """Every entry of a listing, page by page; stops after `limit` entries when > 0."""
+        uuid = token = ""
+        count = 0
+        while True:
+            size = page_size
+            if limit:
+                left = limit - count
+                size = min(size, left) if size else min(left, messages.MAX_PAGE_SIZE)
+            page = await self.list_objects_page(
+                bck, prefix=prefix, props=props, page_size=size, flags=flags,
+                uuid=uuid, token=token, start_after="" if token else start_after,
+            )
+            for entry in page.Entries:
+                yield entry
+                count += 1
+                if limit and count >= limit:
+                    return
+            if not page.ContinuationToken:
+                return
+            uuid, token = page.UUID, page.ContinuationToken
+
+    # --- objects -------------------------------------------------------------------------------
+    async def put_object(
+        self,
+        bck: Bucket,
+        name: str,
+        source: Source,
+        *,
+        size: int | None = None,
+        progress: ProgressFn | None = None,
+        checksum: tuple[str, str] | None = None,
+    ) -> ObjectAttrs:
+        """Upload from a file path, an open binary file (e.g. stdin), bytes or an async iterable.
+
+        Bodies of known size are sent with Content-Length, others chunked; the body is read in
+        `CHUNK_SIZE` pieces and never held in memory as a whole.
+        """
+        hdrs = {"Content-Type": "application/octet-stream"}
+        if checksum:
+            hdrs[H.CHECKSUM_TYPE], hdrs[H.CHECKSUM_VALUE] = checksum
+        opened: IO[bytes] | None = None
+        try:
+            body: Any
+            if isinstance(source, (str, os.PathLike)):
+                opened = open(source, "rb")  # noqa: SIM115 - closed below
+                size = os.fstat(opened.fileno()).st_size
+                body = _read_chunks(opened, progress)
+            elif isinstance(source, bytes):
+                size = len(source)
+                body = _bytes_chunks(source, progress)
+            elif isinstance(source, AsyncIterable):
+                body = _counted(source, progress)
+            else:
+                if size is None:
+                    size = _regular_file_size(source)
+                body = _read_chunks(source, progress)
+            if size is not None:
+                hdrs["Content-Length"] = str(size)
+            async with self._call(
+                "PUT", self._opath(bck, name), params=bck.query(), data=body, headers=hdrs
+            ) as resp:
+                return ObjectAttrs.from_headers(resp.headers, size=size or 0)
+        finally:
+            if opened is not None:
+                opened.close()
+
+    async def get_object(
+        self,
+        bck: Bucket,
+        name: str,
+        dest: Sink,
+        *,
+        offset: int | None = None,
+        length: int | None = None,
+        progress: ProgressFn | None = None,
+    ) -> ObjectAttrs:
+        """Stream an object (or the byte range `offset`/`length`) into a path or binary file.
+
+        A path is opened only once the server has answered with success, so a failed GET leaves
+        no empty file behind. Returns the attributes with `size` = bytes written.
+        """
+        rng = range_header(offset, length)
+        hdrs = {"Range": rng} if rng else None
+        async with self._call(
+            "GET", self._opath(bck, name), params=bck.query(), headers=hdrs
+        ) as resp:
+            if rng and resp.status != 206:
+                raise ClientError(
+                    resp.status, f"server ignored the byte range ({rng}) of {bck}/{name}"
+                )
+            loop = asyncio.get_running_loop()
+            out: IO[bytes]
+            if isinstance(dest, (str, os.PathLike)):
+                out = open(dest, "wb")  # noqa: SIM115 - closed below
+            else:
+                out = dest
+            written = 0
+            try:
+                async for chunk in resp.content.iter_chunked(CHUNK_SIZE):
+                    await loop.run_in_executor(None, out.write, chunk)
+                    written += len(chunk)
+                    if progress:
+                        progress(len(chunk))
+                await loop.run_in_executor(None, out.flush)
+            finally:
+                if out is not dest:
+                    out.close()
+            return ObjectAttrs.from_headers(resp.headers, size=written)
+
+    async def read_object(
+        self, bck: Bucket, name: str, *, offset: int | None = None, length: int | None = None
+    ) -> bytes:
+        """The whole object (or a range) as bytes; for small objects."""
+        rng = range_header(offset, length)
+        async with self._call(
+            "GET", self._opath(bck, name), params=bck.query(),
+            headers={"Range": rng} if rng else None,
+        ) as resp:
+            return await resp.read()
+
+    async def head_object(self, bck: Bucket, name: str, props: str = HEAD_PROPS) -> ObjectAttrs:
+        """Object attributes via HEAD with `props=` (see `wire.messages.OBJ_PROPS`)."""
+        params = {**bck.query(), query.PROPS: props}
+        async with self._call("HEAD", self._opath(bck, name), params=params) as resp:
+            return ObjectAttrs.from_headers(resp.headers)
+
+    async def delete_object(self, bck: Bucket, name: str) -> None:
+        """Delete one object."""
+        await self._text("DELETE", self._opath(bck, name), params=bck.query())
+
+    async def delete_objects(
+        self, bck: Bucket, *, names: list[str] | None = None, template: str | None = None
+    ) -> str:
+        """Start a multi-object delete by list or template; returns the job id."""
+        if (names is None) == (template is None):
+            raise InvalidRequest("specify either a list of object names or a template")
+        value: dict[str, Any] = {"objnames": names} if names is not None else {"template": template}
+        text = await self._text(
+            "DELETE", self._bpath(bck), params=bck.query(),
+            data=_act(actions.DELETE_OBJECTS, value), headers=_JSON,
+        )
+        return _job_id(text)
+
+    # --- jobs ----------------------------------------------------------------------------------
+    async def job_status(self, job_id: str, kind: str = "") -> messages.JobStatus:
+        """Status of one job [AIS xaction] via `GET /v1/cluster?what=status`."""
+        body = json.dumps(
+            {"ID": job_id, "Kind": kind, "DaemonID": "", "Bck": None, "Buckets": None}
+        ).encode()
+        async with self._call(
+            "GET", paths.CLUSTER, params={query.WHAT: query.WHAT_STATUS},
+            data=body, headers=_JSON,
+        ) as resp:
+            raw = await resp.read()
+        return msgspec.json.decode(raw, type=messages.JobStatus)
+
+    async def wait_job(
+        self, job_id: str, kind: str = "", *, timeout: float | None = None, interval: float = 0.1
+    ) -> messages.JobStatus:
+        """Poll until the job has an end time; raises TimeoutError after `timeout` seconds."""
+        async with asyncio.timeout(timeout):
+            while True:
+                st = await self.job_status(job_id, kind)
+                if st.end_time or st.aborted:
+                    return st
+                await asyncio.sleep(interval)
+                interval = min(interval * 1.5, 2.0)
+
+
+# --- body helpers --------------------------------------------------------------------------------
+async def _read_chunks(f: IO[bytes], progress: ProgressFn | None) -> AsyncIterator[bytes]:
+    loop = asyncio.get_running_loop()
+    while True:
+        buf = await loop.run_in_executor(None, f.read, CHUNK_SIZE)
+        if not buf:
+            return
+        if progress:
+            progress(len(buf))
+        yield buf
+
+
+async def _bytes_chunks(data: bytes, progress: ProgressFn | None) -> AsyncIterator[bytes]:
+    view = memoryview(data)
+    for i in range(0, len(data), CHUNK_SIZE):
+        piece = bytes(view[i : i + CHUNK_SIZE])
+        if progress:
+            progress(len(piece))
+        yield piece
+
+
+async def _counted(src: AsyncIterable[bytes], progress: ProgressFn | None) -> AsyncIterator[bytes]:
+    async for piece in src:
+        if progress:
+            progress(len(piece))
+        yield piece
+
+
+def _regular_file_size(f: IO[bytes]) -> int | None:
+    """Remaining size of a seekable regular file, None for pipes and terminals."""
+    try:
+        st = os.fstat(f.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    try:
+        return st.st_size - f.tell()
+    except OSError:
+        return None
+
+
+def _page_from_json(doc: dict[str, Any]) -> messages.ListPage:
+    """Fallback for servers that answer a listing in JSON (Go names: uuid, entries, ...)."""
+    entries = [
+        messages.ListEntry(
+            n=e.get("name", ""), cs=e.get("checksum", ""), a=e.get("atime", ""),
+            v=e.get("version", ""), t=e.get("location", ""), m=e.get("custom-md", ""),
+            s=int(e.get("size") or 0), c=int(e.get("copies") or 0), f=int(e.get("flags") or 0),
+        )
+        for e in doc.get("entries") or []
+    ]
+    return messages.ListPage(
+        UUID=doc.get("uuid", ""), ContinuationToken=doc.get("continuation_token", ""),
+        Entries=entries, Flags=int(doc.get("flags") or 0),
+    )

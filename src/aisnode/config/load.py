@@ -1,0 +1,78 @@
+"""Load configuration from defaults < JSON file < environment (AISNODE_*) < flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidRequest
+from .cluster import ClusterConfig
+from .local import LocalConfig
+
+
+@dataclass(frozen=True)
+class Config:
+    local: LocalConfig = field(default_factory=LocalConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+
+
+def _typed(cls: type, key: str, raw: Any) -> Any:
+    f = {f.name: f for f in dataclasses.fields(cls)}[key]
+    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    if isinstance(default, bool):
+        return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, tuple):
+        if isinstance(raw, str):
+            return tuple(p for p in raw.split(",") if p)
+        return tuple(raw)
+    if isinstance(default, dict):
+        return dict(json.loads(raw) if isinstance(raw, str) else raw)
+    return str(raw)
+
+
+def _section(cls: type, values: dict[str, Any], where: str) -> dict[str, Any]:
+    names = {f.name for f in dataclasses.fields(cls)}
+    out = {}
+    for k, v in values.items():
+        if k not in names:
+            raise InvalidRequest(f'{where}: unknown config key "{k}"')
+        out[k] = _typed(cls, k, v)
+    return out
+
+
+def load_config(
+    path: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+) -> Config:
+    """Merge the layers. File shape: `{"local": {...}, "cluster": {...}}`. Env: `AISNODE_PORT`,
+    `AISNODE_DATA_DIR`, `AISNODE_MOUNTPATHS` (comma-separated), `AISNODE_CHECKSUM_TYPE`, ..."""
+    env = os.environ if env is None else env
+    local: dict[str, Any] = {}
+    cluster: dict[str, Any] = {}
+    if path:
+        try:
+            doc = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as e:
+            raise InvalidRequest(f"cannot read config {path}: {e}") from e
+        local.update(_section(LocalConfig, doc.get("local", {}), path))
+        cluster.update(_section(ClusterConfig, doc.get("cluster", {}), path))
+    for cls, target in ((LocalConfig, local), (ClusterConfig, cluster)):
+        for f in dataclasses.fields(cls):
+            v = env.get("AISNODE_" + f.name.upper())
+            if v is not None and v != "":
+                target[f.name] = _typed(cls, f.name, v)
+    for k, v in (overrides or {}).items():
+        if v is None:
+            continue
+        if k in {f.name for f in dataclasses.fields(LocalConfig)}:
+            local[k] = _typed(LocalConfig, k, v)
+        else:
+            cluster.update(_section(ClusterConfig, {k: v}, "flags"))
+    return Config(LocalConfig(**local), ClusterConfig(**cluster))

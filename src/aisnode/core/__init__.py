@@ -1,0 +1,1 @@
+"""Core: metadata (meta/) and the storage engine (storage/)."""

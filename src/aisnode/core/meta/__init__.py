@@ -1,0 +1,1 @@
+"""Cluster-wide metadata: bucket map [BMD], cluster map [Smap], placement [HRW]."""

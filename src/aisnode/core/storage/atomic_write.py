@@ -1,0 +1,132 @@
+"""Atomic object writes: stream into a work file while hashing, optionally fsync, then rename.
+
+A crash leaves either the previous object or the new one, never a mix; an aborted write removes
+its work file. Disk-full surfaces as InsufficientStorage (507) with nothing half-written.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+from collections.abc import AsyncIterable
+
+from ...errors import IncompleteBody, InsufficientStorage, NameConflict
+from . import layout
+from .checksum import Hasher, new_hasher
+from .executor import run_blocking
+
+# below this many buffered bytes, writes and hashing stay on the event loop (cheaper than a hop)
+INLINE_LIMIT = 256 << 10
+BATCH = 4 << 20
+
+
+def _disk_error(e: OSError) -> Exception:
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return InsufficientStorage(str(e))
+    return e
+
+
+class WorkFile:
+    """A work file being filled; finish with `commit()` or `abort()`."""
+
+    def __init__(self, mp_path: str, cksum_type: str, extra: tuple[str, ...] = ()) -> None:
+        self.path = os.path.join(layout.work_dir(mp_path), secrets.token_hex(12))
+        try:
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileNotFoundError:
+            os.makedirs(layout.work_dir(mp_path), exist_ok=True)
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        self.size = 0
+        self.cksum_type = cksum_type
+        self.hasher: Hasher = new_hasher(cksum_type)
+        self.extra: dict[str, Hasher] = {
+            k: new_hasher(k) for k in extra if k != cksum_type
+        }
+        if cksum_type in extra:
+            self.extra[cksum_type] = self.hasher
+
+    def write_chunks(self, chunks: list[bytes]) -> None:
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        mv = memoryview(data)
+        try:
+            while mv:
+                n = os.write(self.fd, mv)
+                mv = mv[n:]
+        except OSError as e:
+            raise _disk_error(e) from e
+        self.hasher.update(data)
+        for h in self.extra.values():
+            if h is not self.hasher:
+                h.update(data)
+        self.size += len(data)
+
+    async def fill(self, src: AsyncIterable[bytes], expected: int | None = None,
+                   limit: int | None = None) -> None:
+        """Consume `src` into the file; checks the length against `expected`."""
+        buf: list[bytes] = []
+        n = 0
+        async for chunk in src:
+            if not chunk:
+                continue
+            buf.append(chunk)
+            n += len(chunk)
+            if limit is not None and self.size + n > limit:
+                from ...errors import EntityTooLarge
+
+                raise EntityTooLarge("object", limit)
+            if n >= BATCH:
+                await run_blocking(self.write_chunks, buf)
+                buf, n = [], 0
+        if buf:
+            if n <= INLINE_LIMIT:
+                self.write_chunks(buf)
+            else:
+                await run_blocking(self.write_chunks, buf)
+        if expected is not None and self.size != expected:
+            raise IncompleteBody(expected, self.size)
+
+    def digest(self) -> str:
+        return self.hasher.hexdigest()
+
+    def extra_digest(self, kind: str) -> str:
+        return self.extra[kind].hexdigest()
+
+    def commit(self, dst: str, fsync: bool) -> None:
+        """fsync (if asked), close, and rename over `dst` (blocking; call via run_blocking)."""
+        try:
+            if fsync:
+                os.fsync(self.fd)
+            os.close(self.fd)
+            self.fd = -1
+            try:
+                os.rename(self.path, dst)
+            except (FileNotFoundError, NotADirectoryError):
+                _make_parent(dst)
+                os.rename(self.path, dst)
+            except IsADirectoryError:
+                raise NameConflict("", dst) from None
+            if fsync:
+                dfd = os.open(os.path.dirname(dst), os.O_RDONLY)
+                try:
+                    os.fsync(dfd)
+                finally:
+                    os.close(dfd)
+        except OSError as e:
+            raise _disk_error(e) from e
+
+    def abort(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
+
+def _make_parent(dst: str) -> None:
+    try:
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NameConflict("", dst) from None

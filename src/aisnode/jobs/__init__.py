@@ -1,0 +1,1 @@
+"""Jobs [AIS xactions]: long-running, observable operations with ids, progress and status."""

@@ -1,0 +1,1 @@
+"""Proxy-side services: buckets, cluster administration, multi-object jobs."""

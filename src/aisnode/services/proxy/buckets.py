@@ -1,0 +1,120 @@
+"""Bucket operations [AIS ais/proxy.go, ais/prxbck.go]: create, destroy, props, list, summary.
+
+Destroying a bucket first removes it from the bucket map (so it disappears at once), then moves
+its directories aside into each mountpath's work area and deletes them in the background; work
+areas are also cleared on start, so an interrupted delete finishes after a restart.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from typing import Any
+
+from ...config import ClusterConfig
+from ...core.meta import bucket_props
+from ...core.meta.bucket_map import BucketMap
+from ...core.storage import layout, walk
+from ...core.storage.executor import run_blocking
+from ...core.storage.mountpaths import Mountpaths
+from ...errors import BucketNotEmpty, NotSupported
+from ...wire.bucket import Bucket
+from ..target.multipart import MultipartService
+
+
+class BucketService:
+    def __init__(self, buckets: BucketMap, mountpaths: Mountpaths, cfg: ClusterConfig,
+                 multipart: MultipartService) -> None:
+        self.map = buckets
+        self.mountpaths = mountpaths
+        self.cfg = cfg
+        self.multipart = multipart
+
+    def default_props(self, provider: str) -> dict[str, Any]:
+        p = bucket_props.defaults(provider, self.cfg.checksum_type)
+        p["versioning"]["enabled"] = self.cfg.versioning
+        return p
+
+    async def create(self, bck: Bucket, updates: dict[str, Any] | None = None) -> dict[str, Any]:
+        bck.validate()
+        if bck.is_remote:
+            raise NotSupported(f"cannot create {bck}: remote buckets are added on first access")
+        props = self.default_props(bck.provider)
+        if updates:
+            props = bucket_props.apply_updates(props, updates)
+        return await self.map.add(bck, props)
+
+    async def destroy(self, bck: Bucket, *, must_be_empty: bool = False) -> None:
+        bck.validate()
+        self.map.get(bck)
+        if must_be_empty and not await self.is_empty(bck):
+            raise BucketNotEmpty(str(bck))
+        await self.map.remove(bck)
+        await run_blocking(self._remove_dirs, bck)
+
+    def _remove_dirs(self, bck: Bucket) -> None:
+        self.multipart.drop_bucket(bck)
+        for mp in self.mountpaths.all:
+            src = layout.bucket_dir(mp.path, bck)
+            if not os.path.isdir(src):
+                continue
+            trash = os.path.join(layout.work_dir(mp.path), "trash-" + secrets.token_hex(8))
+            os.makedirs(layout.work_dir(mp.path), exist_ok=True)
+            os.rename(src, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+
+    async def is_empty(self, bck: Bucket) -> bool:
+        def check() -> bool:
+            for mp in self.mountpaths.all:
+                for _ in walk.walk_objects(mp.path, bck):
+                    return False
+            return not self.multipart.list_uploads(bck)
+
+        return await run_blocking(check)
+
+    def head(self, bck: Bucket) -> dict[str, Any]:
+        bck.validate()
+        return self.map.get(bck)
+
+    def list(self, provider: str | None = None) -> list[Bucket]:
+        return self.map.list(provider)
+
+    async def set_props(self, bck: Bucket, updates: dict[str, Any]) -> tuple[dict, dict]:
+        bck.validate()
+        return await self.map.set_props(bck, updates)
+
+    async def reset_props(self, bck: Bucket) -> dict[str, Any]:
+        bck.validate()
+        self.map.get(bck)
+        await self.map.replace_props(bck, self.default_props(bck.provider))
+        return self.map.get(bck)
+
+    async def summary(self, bck: Bucket, prefix: str = "") -> dict[str, Any]:
+        """AIS BsummResult for one bucket."""
+        self.map.get(bck)
+
+        def count() -> tuple[int, int, int, int]:
+            n = total = 0
+            mn, mx = -1, 0
+            for mp in self.mountpaths.all:
+                for _, _, e in walk.walk_objects(mp.path, bck, prefix):
+                    sz = e.stat().st_size
+                    n += 1
+                    total += sz
+                    mn = sz if mn < 0 else min(mn, sz)
+                    mx = max(mx, sz)
+            return n, total, max(mn, 0), mx
+
+        n, total, mn, mx = await run_blocking(count)
+        disks = sum(int(c["total"]) for c in self.mountpaths.capacity())
+        return {
+            **bck.to_json(),
+            "ObjCount": {"obj_count_present": str(n), "obj_count_remote": "0"},
+            "ObjSize": {"obj_min_size": mn, "obj_avg_size": total // n if n else 0,
+                        "obj_max_size": mx},
+            "TotalSize": {"size_on_disk": str(total), "size_all_present_objs": str(total),
+                          "size_all_remote_objs": "0", "total_disk_size": str(disks)},
+            "used_pct": (total * 100 // disks) if disks else 0,
+            "is_present": True,
+        }

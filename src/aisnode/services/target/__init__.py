@@ -1,0 +1,1 @@
+"""Target-side services: objects on this node's mountpaths."""

@@ -1,0 +1,11 @@
+"""URL paths of the native API (`/v1/...`) and the S3 front (`/s3`)."""
+
+VERSION = "v1"
+V1 = "/v1"
+HEALTH = "/v1/health"
+DAEMON = "/v1/daemon"
+CLUSTER = "/v1/cluster"
+BUCKETS = "/v1/buckets"
+OBJECTS = "/v1/objects"
+ETL = "/v1/etl"
+S3 = "/s3"
