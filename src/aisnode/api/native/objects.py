@@ -176,15 +176,15 @@ async def post(request: web.Request) -> web.Response:
         upload_id = request.query.get(Q.UPLOAD_ID, "")
         if not isinstance(value, list):
             raise InvalidRequest("mpt-complete: value must be a list of parts")
-        parts = []
+        parts: dict[int, str] = {}  # the SDK lists a re-sent part twice: last one wins
         for p in value:
             p = lower_keys(p) if isinstance(p, dict) else {}
             try:
-                parts.append((int(p.get("part-number") or p.get("partnumber") or 0),
-                              str(p.get("etag") or "")))
+                parts[int(p.get("part-number") or p.get("partnumber") or 0)] = str(
+                    p.get("etag") or "")
             except (TypeError, ValueError):
                 raise InvalidRequest("mpt-complete: invalid part number") from None
-        res, _ = await svc.multipart.complete(bck, name, upload_id, sorted(parts))
+        res, _ = await svc.multipart.complete(bck, name, upload_id, sorted(parts.items()))
         return web.Response(headers=attr_headers(res.meta))
     if action == A.MPT_ABORT:
         await svc.multipart.abort(bck, name, request.query.get(Q.UPLOAD_ID, ""))

@@ -98,7 +98,7 @@ class MultipartService:
         self._info(d, bck, name, upload_id)
         mp, _ = self.objects.locate(bck, name)
         self.objects.mountpaths.ensure_space(mp, size or 0)
-        wf = WorkFile(mp.path, "md5", tuple(k for k, _ in [client_cksum] if client_cksum))
+        wf = WorkFile(mp.path, "md5", (client_cksum[0],) if client_cksum else ())
         try:
             await wf.fill(body, size, self.objects.cfg.max_put_size)
             if client_cksum:

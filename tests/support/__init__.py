@@ -1,0 +1,1 @@
+"""Test support: start and stop real aisnode processes."""
