@@ -9,6 +9,7 @@ from ..wire import paths as P
 from .errors import NODE_NAME, error_middleware
 from .keys import READY, SERVICES
 from .native import buckets, cluster, objects
+from .s3.router import make_handler as make_s3_handler
 
 # no size cap on streamed object bodies; control bodies are bounded where they are read
 CLIENT_MAX_SIZE = 1 << 62
@@ -39,6 +40,9 @@ def make_app(services: Services) -> web.Application:
     r.add_route("DELETE", obj, objects.delete)
     r.add_route("POST", obj, objects.post)
     r.add_route("PATCH", obj, objects.patch)
+    s3 = make_s3_handler(P.S3, services.cfg.cluster.s3_domain)
+    r.add_route("*", P.S3, s3)
+    r.add_route("*", P.S3 + "/{tail:.*}", s3)
     return app
 
 

@@ -23,6 +23,8 @@ class ClusterConfig:
     """Refuse writes (507) when a mountpath has less free space than this."""
     list_page_size: int = 10000
     job_retention_s: int = 3600
+    s3_domain: str = ""
+    """Serve virtual-hosted-style S3 for `<bucket>.<s3_domain>` hosts (path style always works)."""
     s3_auth: dict[str, str] = field(default_factory=dict)
     """S3 access key -> secret; empty disables S3 authentication."""
 

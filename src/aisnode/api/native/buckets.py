@@ -4,6 +4,8 @@ summary/info, multi-object jobs."""
 from __future__ import annotations
 
 import json
+import os
+from email.utils import formatdate
 from typing import Any
 
 import msgspec
@@ -12,7 +14,8 @@ from aiohttp import web
 from ...errors import InvalidRequest, NotSupported
 from ...services.context import Services
 from ...services.proxy.multi_object import Selection
-from ...services.target.listing import ListRequest, parse_props
+from ...services.target.listing import ListedItem, ListRequest, parse_props
+from ...wire import messages as m
 from ...wire import actions as A
 from ...wire import headers as H
 from ...wire import paths as P
@@ -60,27 +63,58 @@ async def _list_objects(request: web.Request, svc: Services, bck: Bucket,
         page_size = int(msg.get("pagesize") or 0)
     except (TypeError, ValueError):
         raise InvalidRequest("list objects: flags and pagesize must be integers") from None
+    props = parse_props(str(msg.get("props") or ""))
+    name_only = bool(flags & (m.LS_NAME_ONLY | m.LS_NAME_SIZE)) or props <= {"name", "size"}
     req = ListRequest(
         prefix=str(msg.get("prefix") or ""),
         start_after=str(msg.get("start_after") or ""),
         token=str(msg.get("continuation_token") or ""),
         page_size=page_size,
-        props=parse_props(str(msg.get("props") or "")),
-        flags=flags,
+        one_level=bool(flags & m.LS_NO_RECURSION),
+        with_meta=not name_only,
     )
     res = await svc.lister.list(bck, req)
+    entries = [_entry(it, props, flags, svc.cluster.target_id) for it in res.items
+               if not (it.is_dir and flags & m.LS_NO_DIRS)]
     uuid = str(msg.get("uuid") or "") or "ls-" + bck.name
     if "msgpack" in request.headers.get("Accept", ""):
-        page = {"UUID": uuid, "ContinuationToken": res.token, "Entries": res.entries,
+        page = {"UUID": uuid, "ContinuationToken": res.token, "Entries": entries,
                 "Flags": 0}
         return web.Response(body=_msgpack.encode(page), content_type="application/msgpack")
     doc = {
         "uuid": uuid, "continuation_token": res.token, "flags": 0,
         "entries": [{"name": e.n, "checksum": e.cs, "atime": e.a, "version": e.v,
                      "location": e.t, "custom-md": e.m, "size": e.s, "copies": e.c,
-                     "flags": e.f} for e in res.entries],
+                     "flags": e.f} for e in entries],
     }
     return web.json_response(doc)
+
+
+def _entry(it: ListedItem, props: set[str], flags: int, node_id: str) -> m.ListEntry:
+    """An item as AIS's list entry (LsoEnt), filled per requested props."""
+    if it.is_dir:
+        return m.ListEntry(n=it.name, f=m.ENTRY_IS_DIR | m.ENTRY_CACHED)
+    e = m.ListEntry(n=it.name, f=m.ENTRY_CACHED)
+    if flags & m.LS_NAME_ONLY:
+        return e
+    if "size" in props:
+        e.s = it.size
+    meta = it.meta
+    if meta is None:
+        return e
+    if "checksum" in props:
+        e.cs = meta.cksum_value
+    if "atime" in props and meta.atime_ns:
+        e.a = formatdate(meta.atime_ns / 1e9, usegmt=True)
+    if "version" in props:
+        e.v = meta.version
+    if "location" in props:
+        e.t = f"t[{node_id}]:{os.path.dirname(it.path)}"
+    if "copies" in props:
+        e.c = 1
+    if "custom" in props and meta.custom:
+        e.m = ", ".join(f"{k}={v}" for k, v in sorted(meta.custom.items()))
+    return e
 
 
 async def _summary(svc: Services, bck: Bucket, msg: dict[str, Any]) -> web.Response:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from ...core.storage.local_object import ObjectMeta
 from ...errors import InvalidRequest, NotSupported
-from ...services.target.objects import PutOptions
+from ...services.target.objects import PutOptions, etag_of
 from ...wire import actions as A
 from ...wire import headers as H
 from ...wire import paths as P
@@ -28,27 +28,6 @@ _HEAD_PROPS = {"name", "size", "checksum", "atime", "version", "custom", "locati
 def _addr(request: web.Request) -> tuple[Bucket, str]:
     b, name = split_path(request, P.OBJECTS)
     return bucket_from(request, b).validate(), name
-
-
-def etag_of(meta: ObjectMeta) -> str:
-    """AIS LOM.ETag: custom ETag, else the MD5 checksum, else a synthesized one."""
-    if meta.custom.get("ETag"):
-        return meta.custom["ETag"]
-    if meta.cksum_type == "md5":
-        return meta.cksum_value
-    if meta.cksum_value:
-        return f"v1-{meta.cksum_value}-{_base36(meta.mtime_ns)}"
-    return ""
-
-
-def _base36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if not n:
-            return out
 
 
 def attr_headers(meta: ObjectMeta, props: set[str] | None = None) -> dict[str, str]:

@@ -59,13 +59,13 @@ class _Crc32c:
     __slots__ = ("_checksum",)
 
     def __init__(self) -> None:
-        self._checksum = google_crc32c.Checksum()
+        self._checksum = google_crc32c.Checksum()  # type: ignore[no-untyped-call]
 
     def update(self, data: bytes) -> None:
-        self._checksum.update(data)
+        self._checksum.update(data)  # type: ignore[no-untyped-call]
 
     def digest(self) -> bytes:
-        return bytes(self._checksum.digest())
+        return bytes(self._checksum.digest())  # type: ignore[no-untyped-call]
 
 
 def _crc64nvme_table() -> tuple[int, ...]:

@@ -96,10 +96,41 @@ def _first(headers: HeaderValues, name: str) -> str:
     return values[0] if values else ""
 
 
-def _resources(path: str, query: RawQuery) -> list[str]:
-    decoded = canonical_resource(path, query)
-    encoded = canonical_resource(path, query, decode_values=False)
-    return [decoded] if encoded == decoded else [decoded, encoded]
+def resource_paths(raw_path: str, path_prefix: str, virtual_host_bucket: str = "") -> list[str]:
+    """The paths a SigV2 client may have signed for a request to `raw_path`.
+
+    botocore signs `/bucket/key`, `/bucket/` for a bucket-level request to `/s3/bucket`, and the
+    raw path (`/s3`) for the service root; s3cmd signs `/bucket/key`, `/bucket/` and `/`. A path
+    that, unprefixed, still starts with the prefix is ambiguous and not accepted. For a
+    virtual-hosted request (bucket in the Host name) the bucket leads the signed path.
+    """
+    if virtual_host_bucket:
+        return ["/" + virtual_host_bucket + (raw_path if raw_path.startswith("/") else "/")]
+    prefix = path_prefix.rstrip("/")
+    if not prefix:
+        paths = [raw_path]
+    elif raw_path in (prefix, prefix + "/"):
+        return ["/", raw_path]
+    elif raw_path.startswith(prefix + "/"):
+        stripped = raw_path[len(prefix):]
+        if stripped.startswith(prefix + "/") or stripped == prefix:
+            return []
+        paths = [stripped]
+    else:
+        paths = [raw_path]
+    if paths[0].count("/") == 1 and len(paths[0]) > 1:
+        paths.append(paths[0] + "/")  # botocore's auth_path for a bucket-level request
+    return paths
+
+
+def _resources(paths: Sequence[str], query: RawQuery) -> list[str]:
+    resources: list[str] = []
+    for path in paths:
+        for decode in (True, False):
+            text = canonical_resource(path, query, decode_values=decode)
+            if text not in resources:
+                resources.append(text)
+    return resources
 
 
 def _matches(secret: str, candidates: Sequence[str], signature: str) -> bool:
@@ -125,12 +156,12 @@ def _http_time(text: str) -> datetime | None:
 
 
 def verify_header(
-    method: str, resource_path: str, query: RawQuery, headers: HeaderValues,
+    method: str, paths: Sequence[str], query: RawQuery, headers: HeaderValues,
     authorization: str, secrets: SecretLookup, now: float,
 ) -> str:
     """Check `Authorization: AWS AK:signature`; returns the access key.
 
-    `resource_path` is the raw request path with the endpoint prefix removed.
+    `paths`: the resource paths the client may have signed (`resource_paths()`).
     """
     credentials = authorization[len("AWS "):].strip()
     access_key, colon, signature = credentials.rpartition(":")
@@ -153,7 +184,7 @@ def verify_header(
     candidates = [
         string_to_sign(method, md5, content_type, date_line, headers, resource)
         for date_line in date_lines
-        for resource in _resources(resource_path, query)
+        for resource in _resources(paths, query)
     ]
     if not _matches(secret, candidates, signature):
         raise SignatureDoesNotMatch()
@@ -161,7 +192,7 @@ def verify_header(
 
 
 def verify_query(
-    method: str, resource_path: str, query: RawQuery, headers: HeaderValues,
+    method: str, paths: Sequence[str], query: RawQuery, headers: HeaderValues,
     secrets: SecretLookup, now: float,
 ) -> str:
     """Check a presigned SigV2 URL (`AWSAccessKeyId`, `Expires`, `Signature`); returns the key.
@@ -207,7 +238,7 @@ def verify_query(
     ]
     candidates = []
     for md5, content_type, amz in views:
-        for resource in _resources(resource_path, query):
+        for resource in _resources(paths, query):
             text = string_to_sign(method, md5, content_type, expires, amz, resource)
             if text not in candidates:
                 candidates.append(text)

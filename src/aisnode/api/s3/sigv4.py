@@ -25,8 +25,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import Enum
 from email.utils import parsedate_to_datetime
+from enum import Enum
 from urllib.parse import quote_from_bytes, unquote, unquote_to_bytes
 
 from ...errors import (
@@ -181,7 +181,7 @@ def canonical_query(
 
 
 def canonical_headers(headers: Mapping[str, Sequence[str]], signed: Sequence[str]) -> str:
-    """`name:value\\n` for each signed header: values trimmed, inner spaces squeezed, joined by ','."""
+    """`name:value\\n` per signed header; values trimmed, inner spaces squeezed, joined by ','."""
     lines = []
     for name in signed:
         values = headers.get(name, ())
@@ -378,9 +378,8 @@ def _verify_v4_header(
         n for n in headers if (n.startswith("x-amz-") or n == "host") and n not in signed
     )
     if unsigned:
-        raise AccessDenied(
-            f"There were headers present in the request which were not signed: {', '.join(unsigned)}"
-        )
+        raise AccessDenied("There were headers present in the request which were not signed: "
+                           + ", ".join(unsigned))
     content_sha256 = _first(headers, "x-amz-content-sha256")
     if not content_sha256:
         raise InvalidRequest("Missing required header for this request: x-amz-content-sha256")
@@ -466,23 +465,18 @@ def _verify_v4_query(
     )
 
 
-def _strip_prefix(raw_path: str, path_prefix: str) -> str:
-    prefix = path_prefix.rstrip("/")
-    if prefix and (raw_path == prefix or raw_path.startswith(prefix + "/")):
-        return raw_path[len(prefix):] or "/"
-    return raw_path
-
-
 def authenticate(
     method: str, raw_path: str, raw_query: str, headers: Mapping[str, str],
-    secrets: SecretLookup, now: float, *, path_prefix: str = "",
+    secrets: SecretLookup, now: float, *, path_prefix: str = "", virtual_host_bucket: str = "",
 ) -> Authentication | None:
     """Verify whichever AWS signature the request carries; None for an anonymous request.
 
     `raw_path` and `raw_query` exactly as received (aiohttp: `request.raw_path` split at '?', or
     `request.rel_url.raw_path` / `.raw_query_string`); `headers` a dict or multidict; `now` in
-    seconds since the epoch; `path_prefix` the S3 mount point (`/s3`), for SigV2 and s3cmd.
+    seconds since the epoch; `path_prefix` the S3 mount point (`/s3`), for SigV2 and s3cmd;
+    `virtual_host_bucket` the bucket named by the Host header of a virtual-hosted request.
     """
+    v2_paths = sigv2.resource_paths(raw_path, path_prefix, virtual_host_bucket)
     values = header_values(headers)
     query_pairs = split_query(raw_query)
     names = {unquote(name) for name, _ in query_pairs}
@@ -499,8 +493,7 @@ def authenticate(
                                  current, path_prefix)
     if authorization.startswith("AWS "):
         access_key = sigv2.verify_header(
-            method, _strip_prefix(raw_path, path_prefix), query_pairs, values, authorization,
-            secrets, now)
+            method, v2_paths, query_pairs, values, authorization, secrets, now)
         return Authentication(access_key, AuthScheme.V2_HEADER)
     if authorization:
         raise InvalidArgument("Authorization", "Unsupported Authorization Type")
@@ -508,7 +501,6 @@ def authenticate(
         return _verify_v4_query(method, raw_path, query_pairs, values, secrets, current,
                                 path_prefix)
     if v2_query:
-        access_key = sigv2.verify_query(
-            method, _strip_prefix(raw_path, path_prefix), query_pairs, values, secrets, now)
+        access_key = sigv2.verify_query(method, v2_paths, query_pairs, values, secrets, now)
         return Authentication(access_key, AuthScheme.V2_QUERY)
     return None

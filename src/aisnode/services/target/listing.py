@@ -1,18 +1,20 @@
 """List objects of a bucket [AIS ais/tgtlso.go]: walk mountpaths, sort, page.
 
 Pages are cut from the sorted name list; the continuation token is the last name returned and
-the next page starts strictly after it, so pages stay correct while objects come and go.
+the next page starts strictly after it, so pages stay correct while objects come and go. With a
+delimiter (S3) or `no_recursion` (native), one directory level is listed and sub-directories
+come back as `name/` items. Items carry metadata only when asked (`with_meta`), so a names-and-
+sizes listing costs one stat per object, not an xattr read. Front ends render items.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
-from email.utils import formatdate
 
 from ...core.storage import local_object, walk
 from ...core.storage.executor import run_blocking
+from ...core.storage.local_object import ObjectMeta
 from ...core.storage.mountpaths import Mountpaths
 from ...errors import InvalidRequest
 from ...wire import messages as m
@@ -27,17 +29,27 @@ class ListRequest:
     start_after: str = ""
     token: str = ""
     page_size: int = 0
-    props: set[str] = field(default_factory=lambda: {"name", "size"})
-    flags: int = 0
-    delimiter: str = ""
-    """S3 style: group names by the next delimiter after the prefix (only "/" is native)."""
+    one_level: bool = False
+    """List one level under the prefix's directory; sub-directories become `dir/` items."""
+    with_meta: bool = False
+    skip_prefix: str = ""
+    """Skip names under this prefix (S3: the CommonPrefix a previous page ended on)."""
+
+
+@dataclass
+class ListedItem:
+    name: str
+    is_dir: bool
+    path: str
+    size: int = 0
+    meta: ObjectMeta | None = None
 
 
 @dataclass
 class ListResult:
-    entries: list[m.ListEntry]
+    items: list[ListedItem]
     token: str
-    common_prefixes: list[str] = field(default_factory=list)
+    """Last name returned when more follow; empty on the last page."""
 
 
 def parse_props(s: str) -> set[str]:
@@ -50,13 +62,6 @@ def parse_props(s: str) -> set[str]:
     return props | {"name"}
 
 
-def fmt_time(ns: int) -> str:
-    """AIS's default list time format (RFC 1123 in GMT)."""
-    if not ns:
-        return ""
-    return formatdate(ns / 1e9, usegmt=True)
-
-
 class Lister:
     def __init__(self, mountpaths: Mountpaths, node_id: str, max_page: int = m.MAX_PAGE_SIZE):
         self.mountpaths = mountpaths
@@ -66,80 +71,50 @@ class Lister:
     async def list(self, bck: Bucket, req: ListRequest) -> ListResult:
         return await run_blocking(self._list, bck, req)
 
-    def _list(self, bck: Bucket, req: ListRequest) -> ListResult:
-        page = req.page_size if 0 < req.page_size <= self.max_page else self.max_page
-        after = max(req.token, req.start_after)
-        no_recursion = bool(req.flags & m.LS_NO_RECURSION)
-        no_dirs = bool(req.flags & m.LS_NO_DIRS)
-        if no_recursion or req.delimiter:
-            items = self._one_level(bck, req.prefix)
+    def _names(self, bck: Bucket, req: ListRequest) -> list[tuple[str, bool, str]]:
+        if req.one_level:
+            dir_prefix = req.prefix[: req.prefix.rfind("/") + 1]
+            seen: dict[str, tuple[str, bool, str]] = {}
+            for mp in self.mountpaths.all:
+                for name, is_dir, path in walk.list_dir(mp.path, bck, dir_prefix):
+                    if name.startswith(req.prefix) and name not in seen:
+                        seen[name] = (name, is_dir, path)
+            items = list(seen.values())
         else:
             items = [(n, False, p) for mp in self.mountpaths.all
                      for n, p, _ in walk.walk_objects(mp.path, bck, req.prefix)]
         items.sort(key=lambda t: t[0])
-        out: list[m.ListEntry] = []
-        prefixes: list[str] = []
-        last = ""
-        i = 0
-        for name, is_dir, path in items:
+        return items
+
+    def _list(self, bck: Bucket, req: ListRequest) -> ListResult:
+        page = req.page_size if 0 < req.page_size <= self.max_page else self.max_page
+        after = max(req.token, req.start_after)
+        out: list[ListedItem] = []
+        more = False
+        for name, is_dir, path in self._names(bck, req):
             if after and name <= after:
                 continue
-            if is_dir and (no_dirs and not req.delimiter):
+            if req.skip_prefix and name.startswith(req.skip_prefix):
                 continue
-            if len(out) + len(prefixes) >= page:
-                i = 1
+            if len(out) >= page:
+                more = True
                 break
-            last = name
             if is_dir:
-                if req.delimiter:
-                    prefixes.append(name)
-                else:
-                    out.append(m.ListEntry(n=name, f=m.ENTRY_IS_DIR | m.ENTRY_CACHED))
+                out.append(ListedItem(name, True, path))
                 continue
-            e = self._entry(name, path, req.props, req.flags)
-            if e is not None:
-                out.append(e)
-        token = last if i else ""
-        return ListResult(out, token, prefixes)
+            item = self._item(name, path, req.with_meta)
+            if item is not None:
+                out.append(item)
+        return ListResult(out, out[-1].name if more and out else "")
 
-    def _one_level(self, bck: Bucket, prefix: str) -> list[tuple[str, bool, str]]:
-        dir_prefix = prefix[: prefix.rfind("/") + 1] if "/" in prefix else ""
-        seen: dict[str, tuple[str, bool, str]] = {}
-        for mp in self.mountpaths.all:
-            for name, is_dir, path in walk.list_dir(mp.path, bck, dir_prefix):
-                if name.startswith(prefix) and name not in seen:
-                    seen[name] = (name, is_dir, path)
-        return list(seen.values())
-
-    def _entry(self, name: str, path: str, props: set[str], flags: int) -> m.ListEntry | None:
-        e = m.ListEntry(n=name, f=m.ENTRY_CACHED)
-        if flags & m.LS_NAME_ONLY:
-            return e
-        if props <= {"name", "size"} or flags & m.LS_NAME_SIZE:
+    @staticmethod
+    def _item(name: str, path: str, with_meta: bool) -> ListedItem | None:
+        if not with_meta:
             try:
-                e.s = os.stat(path).st_size
+                return ListedItem(name, False, path, os.stat(path).st_size)
             except OSError:
                 return None
-            return e
         meta = local_object.read_meta(path)
         if meta is None:
             return None
-        if "size" in props:
-            e.s = meta.size
-        if "checksum" in props:
-            e.cs = meta.cksum_value
-        if "atime" in props:
-            e.a = fmt_time(meta.atime_ns)
-        if "version" in props:
-            e.v = meta.version
-        if "location" in props:
-            e.t = f"t[{self.node_id}]:{os.path.dirname(path)}"
-        if "copies" in props:
-            e.c = 1
-        if "custom" in props and meta.custom:
-            e.m = ", ".join(f"{k}={v}" for k, v in sorted(meta.custom.items()))
-        return e
-
-
-def now_ns() -> int:
-    return time.time_ns()
+        return ListedItem(name, False, path, meta.size, meta)

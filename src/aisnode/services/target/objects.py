@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import time
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -57,6 +57,11 @@ class PutOptions:
     extra_hashes: tuple[str, ...] = ()
     """Additional digests to compute while writing (e.g. md5 for S3 ETags)."""
     fsync: bool | None = None
+    etag_hash: str = ""
+    """Store this extra digest as the object's `ETag` custom key (S3: "md5")."""
+    late_custom: Callable[[], dict[str, str]] | None = None
+    """Called after the body is read (and verified), before commit: more custom metadata
+    (e.g. checksums carried in aws-chunked trailers)."""
 
 
 @dataclass
@@ -105,7 +110,7 @@ class ObjectService:
             raise EntityTooLarge("object", self.cfg.max_put_size)
         self.mountpaths.ensure_space(mp, opts.size or 0)
         cktype = props["checksum"]["type"]
-        extra = tuple(opts.extra_hashes)
+        extra = tuple(opts.extra_hashes) + ((opts.etag_hash,) if opts.etag_hash else ())
         if opts.client_cksum and opts.client_cksum[0] not in (cktype, "none", ""):
             extra += (opts.client_cksum[0],)
         wf = WorkFile(mp.path, cktype, extra)
@@ -116,9 +121,14 @@ class ObjectService:
                 got = wf.digest() if kind == cktype else wf.extra_digest(kind)
                 if got.lower() != want.lower():
                     raise ChecksumMismatch(kind, want, got)
+            custom = dict(opts.custom or {})
+            if opts.late_custom is not None:
+                custom.update(opts.late_custom())
+            if opts.etag_hash:
+                custom["ETag"] = wf.extra_digest(opts.etag_hash)
             meta = ObjectMeta(
                 name=name, size=wf.size, cksum_type=cktype if cktype != "none" else "",
-                cksum_value=wf.digest(), custom=dict(opts.custom or {}),
+                cksum_value=wf.digest(), custom=custom,
             )
             fsync = opts.fsync if opts.fsync is not None else (
                 self.cfg.fsync_put
@@ -239,12 +249,14 @@ class ObjectService:
             return meta
 
     async def copy(self, src: Bucket, src_name: str, dst: Bucket, dst_name: str,
-                   custom: dict[str, str] | None = None,
-                   extra_hashes: tuple[str, ...] = ()) -> PutResult:
+                   custom: dict[str, str] | None = None, etag_hash: str = "",
+                   check: Callable[[ObjectMeta], None] | None = None) -> PutResult:
         """Copy an object (within or across buckets), recomputing the destination checksum."""
         obj = self.open(src, src_name)
         try:
             meta = obj.meta
+            if check is not None:
+                check(meta)
 
             async def chunks() -> Any:
                 while True:
@@ -255,7 +267,7 @@ class ObjectService:
 
             return await self.put(dst, dst_name, chunks(), PutOptions(
                 size=meta.size, custom=dict(meta.custom if custom is None else custom),
-                extra_hashes=extra_hashes))
+                etag_hash=etag_hash))
         finally:
             obj.close()
 
@@ -314,6 +326,27 @@ class ObjectService:
                 except OSError:
                     pass
         return n
+
+
+def etag_of(meta: ObjectMeta) -> str:
+    """AIS LOM.ETag: custom ETag, else the MD5 checksum, else a synthesized one."""
+    if meta.custom.get("ETag"):
+        return meta.custom["ETag"]
+    if meta.cksum_type == "md5":
+        return meta.cksum_value
+    if meta.cksum_value:
+        return f"v1-{meta.cksum_value}-{_base36(meta.mtime_ns)}"
+    return ""
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if not n:
+            return out
 
 
 def _next_version(v: str) -> int:
