@@ -23,6 +23,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     a, b = m.group(1), m.group(2)
     if a == "" and b == "":
         return None
+    if size == 0:  # nothing in an empty object is satisfiable (RFC 9110 14.1.1)
+        raise RangeNotSatisfiable(header, size)
     if a == "":
         n = int(b)
         if n == 0:

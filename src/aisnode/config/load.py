@@ -24,9 +24,17 @@ def _typed(cls: type, key: str, raw: Any) -> Any:
     f = {f.name: f for f in dataclasses.fields(cls)}[key]
     default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
     if isinstance(default, bool):
-        return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
+        if isinstance(raw, bool):
+            return raw
+        s = str(raw).strip().lower()
+        if s not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise InvalidRequest(f'config "{key}": expected true or false, got "{raw}"')
+        return s in ("1", "true", "yes", "on")
     if isinstance(default, int):
-        return int(raw)
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise InvalidRequest(f'config "{key}": expected an integer, got "{raw}"') from None
     if isinstance(default, tuple):
         if isinstance(raw, str):
             return tuple(p for p in raw.split(",") if p)
@@ -61,6 +69,12 @@ def load_config(
             doc = json.loads(Path(path).read_text())
         except (OSError, json.JSONDecodeError) as e:
             raise InvalidRequest(f"cannot read config {path}: {e}") from e
+        if not isinstance(doc, dict):
+            raise InvalidRequest(f"{path}: expected a JSON object")
+        unknown = set(doc) - {"local", "cluster"}
+        if unknown:
+            raise InvalidRequest(f'{path}: unknown config section(s): {", ".join(sorted(unknown))}'
+                                 ' (expected "local" and "cluster")')
         local.update(_section(LocalConfig, doc.get("local", {}), path))
         cluster.update(_section(ClusterConfig, doc.get("cluster", {}), path))
     for cls, target in ((LocalConfig, local), (ClusterConfig, cluster)):

@@ -33,7 +33,7 @@ def expand(template: str) -> Iterator[str]:
             raise InvalidRequest(f'invalid range in template "{template}"')
         width = len(m.group(1))
         vals = range(a, b + 1, step)
-        total *= len(vals)
+        total *= len(vals)  # a range object: sized without materialising it
         if total > MAX_EXPANSION:
             raise InvalidRequest(f'template "{template}" expands to too many names')
         parts.append([str(v).zfill(width) for v in vals])

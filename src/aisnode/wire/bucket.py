@@ -119,7 +119,7 @@ def validate_bucket_name(name: str) -> None:
         raise InvalidBucketName(name, "must not be empty")
     if len(name) > MAX_BUCKET_NAME:
         raise InvalidBucketName(name, f"must be at most {MAX_BUCKET_NAME} characters")
-    if not _NAME_RE.match(name):
+    if not _NAME_RE.fullmatch(name):
         raise InvalidBucketName(
             name, "may only contain letters, digits, dashes, underscores and dots"
         )

@@ -81,13 +81,13 @@ class BucketMap:
     # --- writes ---------------------------------------------------------------------------
     async def update(self, fn: Callable[[], None]) -> None:
         async with self._lock:
-            snapshot = (copy.copy(self._buckets), self._next_bid)
+            snapshot = (copy.copy(self._buckets), self._next_bid, self.version)
             try:
                 fn()
                 self.version += 1
                 self._save()
             except BaseException:
-                self._buckets, self._next_bid = snapshot
+                self._buckets, self._next_bid, self.version = snapshot
                 raise
 
     async def add(self, b: Bucket, props: dict[str, Any]) -> dict[str, Any]:

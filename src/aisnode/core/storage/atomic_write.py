@@ -31,13 +31,6 @@ class WorkFile:
     """A work file being filled; finish with `commit()` or `abort()`."""
 
     def __init__(self, mp_path: str, cksum_type: str, extra: tuple[str, ...] = ()) -> None:
-        self.path = os.path.join(layout.work_dir(mp_path), secrets.token_hex(12))
-        try:
-            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileNotFoundError:
-            os.makedirs(layout.work_dir(mp_path), exist_ok=True)
-            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        self.size = 0
         self.cksum_type = cksum_type
         self.hasher: Hasher = new_hasher(cksum_type)
         self.extra: dict[str, Hasher] = {
@@ -45,6 +38,13 @@ class WorkFile:
         }
         if cksum_type in extra:
             self.extra[cksum_type] = self.hasher
+        self.path = os.path.join(layout.work_dir(mp_path), secrets.token_hex(12))
+        try:
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileNotFoundError:
+            os.makedirs(layout.work_dir(mp_path), exist_ok=True)
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        self.size = 0
 
     def write_chunks(self, chunks: list[bytes]) -> None:
         data = chunks[0] if len(chunks) == 1 else b"".join(chunks)

@@ -29,7 +29,11 @@ MAX_SEGMENT = 240
 def validate_object_name(name: str, max_len: int = 1024) -> None:
     if not name:
         raise InvalidObjectName(name, "must not be empty")
-    if len(name.encode("utf-8", "surrogatepass")) > max_len:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidObjectName(name, "is not valid UTF-8") from None
+    if len(name.encode("utf-8")) > max_len:
         raise InvalidObjectName(name, f"longer than {max_len} bytes")
     if "\x00" in name:
         raise InvalidObjectName(name, "contains a NUL byte")

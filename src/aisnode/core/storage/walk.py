@@ -33,7 +33,8 @@ def _walk(d: str, rel: str, prefix: str) -> Iterator[tuple[str, str, os.DirEntry
                 yield from _walk(e.path, rel + "\x00", prefix)
                 continue
             sub = rel + seg + "/"
-            if prefix and not (sub.startswith(prefix) or prefix.startswith(sub)):
+            if prefix and "\x00" not in sub and not (
+                    sub.startswith(prefix) or prefix.startswith(sub)):
                 continue
             yield from _walk(e.path, sub, prefix)
         elif e.is_file(follow_symlinks=False):
@@ -52,7 +53,7 @@ def _walk(d: str, rel: str, prefix: str) -> Iterator[tuple[str, str, os.DirEntry
 def list_dir(mp: str, bck: Bucket, dir_prefix: str) -> Iterator[tuple[str, bool, str]]:
     """One level under `dir_prefix` (which ends with `/` or is empty): (name, is_dir, path)."""
     root = layout.objects_dir(mp, bck)
-    d = os.path.join(root, layout.object_rel(dir_prefix.rstrip("/"))) if dir_prefix else root
+    d = os.path.join(root, layout.object_rel(dir_prefix[:-1])) if dir_prefix else root
     try:
         it = os.scandir(d)
     except (FileNotFoundError, NotADirectoryError):
@@ -61,8 +62,11 @@ def list_dir(mp: str, bck: Bucket, dir_prefix: str) -> Iterator[tuple[str, bool,
         for e in it:
             seg = layout.decode_segment(e.name)
             if e.is_dir(follow_symlinks=False):
-                if seg is not None:
-                    yield dir_prefix + seg + "/", True, e.path
+                if seg is None:  # hashed (long) name: recover it from any object below
+                    seg = _segment_from_below(e.path, dir_prefix.count("/"))
+                    if seg is None:
+                        continue
+                yield dir_prefix + seg + "/", True, e.path
             elif e.is_file(follow_symlinks=False):
                 if seg is None:
                     meta = local_object.read_meta(e.path)
@@ -71,3 +75,14 @@ def list_dir(mp: str, bck: Bucket, dir_prefix: str) -> Iterator[tuple[str, bool,
                     yield meta.name, False, e.path
                 else:
                     yield dir_prefix + seg, False, e.path
+
+
+def _segment_from_below(d: str, depth: int) -> str | None:
+    """The original name segment at `depth` of any object stored under directory `d`."""
+    for root, _, files in os.walk(d):
+        for f in files:
+            meta = local_object.read_meta(os.path.join(root, f))
+            if meta is not None:
+                parts = meta.name.split("/")
+                return parts[depth] if depth < len(parts) else None
+    return None

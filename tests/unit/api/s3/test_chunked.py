@@ -264,9 +264,13 @@ def test_limits() -> None:
 def test_for_request_checks_the_payload_mode() -> None:
     with pytest.raises(errors.InvalidRequest):
         AwsChunkedDecoder.for_request(None, {"x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+    # authentication off (auth None): signed chunks are framing only
+    AwsChunkedDecoder.for_request(
+        None, {"x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"})
+    v2 = sigv4.Authentication("AK", sigv4.AuthScheme.V2_HEADER)
     with pytest.raises(errors.InvalidRequest):  # signed chunks need a SigV4-signed request
         AwsChunkedDecoder.for_request(
-            None, {"x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"})
+            v2, {"x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"})
     with pytest.raises(errors.InvalidRequest):
         AwsChunkedDecoder.for_request(None, {
             "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
