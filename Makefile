@@ -37,7 +37,7 @@ bench: install system-deps
 
 lock: $(BIN)/python
 	$(BIN)/python -m pip install -q uv
-	$(BIN)/uv pip compile pyproject.toml --extra test -o requirements/lock.txt --python-version 3.11
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra backends -o requirements/lock.txt --python-version 3.11
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

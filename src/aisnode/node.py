@@ -20,6 +20,7 @@ from .config import Config
 from .core.meta import versioned
 from .core.meta.bucket_map import BucketMap
 from .core.storage.mountpaths import Mountpaths
+from .backends.registry import Backends
 from .jobs.base import JobRegistry
 from .services.context import Services
 from .services.proxy.buckets import BucketService
@@ -28,6 +29,7 @@ from .services.proxy.multi_object import MultiObjectService
 from .services.target.listing import Lister
 from .services.target.multipart import MultipartService
 from .services.target.objects import ObjectService
+from .services.target.remote import RemoteObjects
 
 log = logging.getLogger("aisnode")
 ATIME_FLUSH_S = 30.0
@@ -60,7 +62,8 @@ def build_services(cfg: Config) -> Services:
     target_id = "t" + ident["node"]
     objects = ObjectService(mountpaths, bmap, cfg.cluster, target_id)
     multipart = MultipartService(objects)
-    buckets = BucketService(bmap, mountpaths, cfg.cluster, multipart)
+    backends = Backends()
+    buckets = BucketService(bmap, mountpaths, cfg.cluster, multipart, backends)
     jobs = JobRegistry(cfg.cluster.job_retention_s)
     return Services(
         cfg=cfg, objects=objects, lister=Lister(mountpaths, target_id,
@@ -69,6 +72,7 @@ def build_services(cfg: Config) -> Services:
         multi=MultiObjectService(objects, buckets, jobs), jobs=jobs,
         cluster=ClusterInfo(cfg, mountpaths, ident["cluster_uuid"], "p" + ident["node"],
                             target_id),
+        remote=RemoteObjects(objects, backends), backends=backends,
     )
 
 
@@ -103,5 +107,6 @@ async def serve(cfg: Config) -> None:
     flusher.cancel()
     await services.jobs.stop_all()
     await runner.cleanup()
+    await services.backends.close()
     services.objects.flush_atimes()
     log.info("stopped")

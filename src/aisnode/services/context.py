@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import Config
+from ..backends.registry import Backends
 from ..jobs.base import JobRegistry
 from .proxy.buckets import BucketService
 from .proxy.cluster_admin import ClusterInfo
@@ -12,6 +13,7 @@ from .proxy.multi_object import MultiObjectService
 from .target.listing import Lister
 from .target.multipart import MultipartService
 from .target.objects import ObjectService
+from .target.remote import RemoteObjects
 
 
 @dataclass
@@ -24,3 +26,5 @@ class Services:
     multi: MultiObjectService
     jobs: JobRegistry
     cluster: ClusterInfo
+    remote: RemoteObjects
+    backends: Backends

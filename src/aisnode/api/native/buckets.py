@@ -11,6 +11,8 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from ...backends.base import RemoteEntry
+from ...core.storage.local_object import ObjectMeta
 from ...errors import InvalidRequest, NotSupported
 from ...services.context import Services
 from ...services.proxy.multi_object import Selection
@@ -56,14 +58,21 @@ async def get(request: web.Request) -> web.StreamResponse:
 
 async def _list_objects(request: web.Request, svc: Services, bck: Bucket,
                         msg: dict[str, Any]) -> web.StreamResponse:
-    svc.buckets.head(bck.validate())
     msg = lower_keys(msg)
     try:
         flags = int(msg.get("flags") or 0)
         page_size = int(msg.get("pagesize") or 0)
     except (TypeError, ValueError):
         raise InvalidRequest("list objects: flags and pagesize must be integers") from None
+    await svc.buckets.ensure(bck.validate(), add=not flags & m.LS_DONT_ADD_REMOTE)
     props = parse_props(str(msg.get("props") or ""))
+    uuid = str(msg.get("uuid") or "") or "ls-" + bck.name
+    if svc.remote.backed(bck) is not None and not flags & m.LS_CACHED:
+        rows, token = await svc.remote.list_page(
+            bck, str(msg.get("prefix") or ""), str(msg.get("continuation_token") or ""),
+            page_size)
+        entries = [_remote_entry(e, meta, props) for e, meta in rows]
+        return _page(request, uuid, token, entries)
     name_only = bool(flags & (m.LS_NAME_ONLY | m.LS_NAME_SIZE)) or props <= {"name", "size"}
     req = ListRequest(
         prefix=str(msg.get("prefix") or ""),
@@ -76,13 +85,16 @@ async def _list_objects(request: web.Request, svc: Services, bck: Bucket,
     res = await svc.lister.list(bck, req)
     entries = [_entry(it, props, flags, svc.cluster.target_id) for it in res.items
                if not (it.is_dir and flags & m.LS_NO_DIRS)]
-    uuid = str(msg.get("uuid") or "") or "ls-" + bck.name
+    return _page(request, uuid, res.token, entries)
+
+
+def _page(request: web.Request, uuid: str, token: str,
+          entries: list[m.ListEntry]) -> web.Response:
     if "msgpack" in request.headers.get("Accept", ""):
-        page = {"UUID": uuid, "ContinuationToken": res.token, "Entries": entries,
-                "Flags": 0}
+        page = {"UUID": uuid, "ContinuationToken": token, "Entries": entries, "Flags": 0}
         return web.Response(body=_msgpack.encode(page), content_type="application/msgpack")
     doc = {
-        "uuid": uuid, "continuation_token": res.token, "flags": 0,
+        "uuid": uuid, "continuation_token": token, "flags": 0,
         "entries": [{"name": e.n, "checksum": e.cs, "atime": e.a, "version": e.v,
                      "location": e.t, "custom-md": e.m, "size": e.s, "copies": e.c,
                      "flags": e.f} for e in entries],
@@ -117,6 +129,27 @@ def _entry(it: ListedItem, props: set[str], flags: int, node_id: str) -> m.ListE
     return e
 
 
+def _remote_entry(e: RemoteEntry, meta: ObjectMeta | None, props: set[str]) -> m.ListEntry:
+    """A backend listing entry, marked cached (flag 64) when a local copy exists."""
+    out = m.ListEntry(n=e.name, s=e.size if "size" in props else 0,
+                      f=m.ENTRY_CACHED if meta is not None else 0)
+    if "version" in props:
+        out.v = e.version
+    if meta is not None:
+        if "checksum" in props:
+            out.cs = meta.cksum_value
+        if "atime" in props and meta.atime_ns:
+            out.a = formatdate(meta.atime_ns / 1e9, usegmt=True)
+    custom = {}
+    if "etag" in props and e.etag:
+        custom["ETag"] = e.etag
+    if "last-modified" in props and e.last_modified_ns:
+        custom["LastModified"] = formatdate(e.last_modified_ns / 1e9, usegmt=True)
+    if custom:
+        out.m = ", ".join(f"{k}={v}" for k, v in custom.items())
+    return out
+
+
 async def _summary(svc: Services, bck: Bucket, msg: dict[str, Any]) -> web.Response:
     job_id = str(msg.get("uuid") or "")
     if job_id:
@@ -139,7 +172,7 @@ async def _summary(svc: Services, bck: Bucket, msg: dict[str, Any]) -> web.Respo
 async def head(request: web.Request) -> web.Response:
     svc = request.app[SERVICES]
     bck, prefix = _bucket(request)
-    props = svc.buckets.head(bck)
+    props = await svc.buckets.ensure(bck, add=request.query.get(Q.DONT_ADD_REMOTE) != "true")
     hdrs = {H.BUCKET_PROPS: json.dumps(props)}
     job_id = request.query.get(Q.UUID, "").strip('"')
     if job_id:

@@ -10,6 +10,7 @@ from aiohttp import web
 from ...core.storage.local_object import ObjectMeta
 from ...errors import InvalidRequest, NotSupported
 from ...services.target.objects import PutOptions, etag_of
+from ...services.target.remote import StreamedObject
 from ...wire import actions as A
 from ...wire import headers as H
 from ...wire import paths as P
@@ -60,7 +61,13 @@ async def get(request: web.Request) -> web.StreamResponse:
         raise NotSupported("reading from archives (archpath/archregx) is not supported yet")
     if request.query.get("etl_name"):
         raise NotSupported("ETL is not supported")
-    obj = svc.objects.open(bck, name)
+    await svc.buckets.ensure(bck, add=not _dont_add(request))
+    range_hdr = request.headers.get("Range")
+    got = await svc.remote.get(bck, name, (lambda size: parse_range(range_hdr, size))
+                               if range_hdr else None, latest=_latest(request))
+    if isinstance(got, StreamedObject):
+        return await stream_response(request, got)
+    obj = got
     try:
         if svc.objects.props(bck)["checksum"]["validate_warm_get"]:
             await svc.objects.validate(obj)
@@ -86,8 +93,10 @@ async def head(request: web.Request) -> web.StreamResponse:
     bad = props - _HEAD_PROPS
     if bad:
         raise InvalidRequest(f"invalid object property names: {', '.join(sorted(bad))}")
-    meta, path = svc.objects.stat(bck, name)
+    await svc.buckets.ensure(bck, add=not _dont_add(request))
+    meta, present, path = await svc.remote.head(bck, name, latest=_latest(request))
     hdrs = attr_headers(meta, props or None)
+    hdrs[H.PRESENT] = "true" if present else "false"
     hdrs[H.OBJ_NAME] = name
     if "location" in props:
         hdrs[H.LOCATION] = f"t[{svc.cluster.target_id}]:{path}"
@@ -99,6 +108,7 @@ async def head(request: web.Request) -> web.StreamResponse:
 async def put(request: web.Request) -> web.Response:
     svc = request.app[SERVICES]
     bck, name = _addr(request)
+    await svc.buckets.ensure(bck)
     q = request.query
     if Q.OBJECT_TO in q:
         dst, dst_name = parse_uname(q[Q.OBJECT_TO])
@@ -128,17 +138,18 @@ async def put(request: web.Request) -> web.Response:
                       client_cksum=(ck_type.lower(), ck_val) if ck_type and ck_val else None)
     if request.content_length is None and request.headers.get("Transfer-Encoding") is None:
         opts.size = 0
-    res = await svc.objects.put(bck, name, stream(request), opts)
+    res = await svc.remote.put(bck, name, stream(request), opts)
     return web.Response(headers=attr_headers(res.meta))
 
 
 async def delete(request: web.Request) -> web.Response:
     svc = request.app[SERVICES]
     bck, name = _addr(request)
+    await svc.buckets.ensure(bck)
     if Q.UPLOAD_ID in request.query:
         await svc.multipart.abort(bck, name, request.query[Q.UPLOAD_ID])
         return web.Response()
-    await svc.objects.delete(bck, name)
+    await svc.remote.delete(bck, name)
     return web.Response()
 
 
@@ -193,3 +204,40 @@ async def patch(request: web.Request) -> web.Response:
     replace = request.query.get(Q.SET_NEW_CUSTOM, "").lower() == "true"
     meta = await svc.objects.set_custom(bck, name, md, replace)
     return web.Response(headers=attr_headers(meta))
+
+
+def _latest(request: web.Request) -> bool:
+    return request.query.get(Q.LATEST_VER, "").lower() == "true"
+
+
+def _dont_add(request: web.Request) -> bool:
+    return request.query.get(Q.DONT_ADD_REMOTE, "").lower() == "true"
+
+
+async def stream_response(request: web.Request, got: StreamedObject) -> web.StreamResponse:
+    """Send a body that is still arriving from a backend. Headers go out first; a failure after
+    that aborts the connection, so the client sees a short body against Content-Length (an
+    error), never a complete-looking 200."""
+    a = got.attrs
+    meta = got.meta or ObjectMeta(name="", size=got.total, version=a.version,
+                                  mtime_ns=a.last_modified_ns)
+    hdrs = attr_headers(meta, {"version", "custom", "etag", "last-modified"})
+    hdrs[H.PRESENT] = "false"
+    hdrs["Accept-Ranges"] = "bytes"
+    hdrs["Content-Type"] = a.content_type or "application/octet-stream"
+    status = 200
+    if got.is_range:
+        status = 206
+        hdrs["Content-Range"] = f"bytes {got.offset}-{got.offset + got.size - 1}/{got.total}"
+    resp = web.StreamResponse(status=status, headers=hdrs)
+    resp.content_length = got.size
+    await resp.prepare(request)
+    try:
+        async for chunk in got.chunks:
+            await resp.write(chunk)
+    except BaseException:
+        if request.transport is not None:
+            request.transport.abort()
+        raise
+    await resp.write_eof()
+    return resp

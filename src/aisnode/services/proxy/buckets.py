@@ -18,18 +18,41 @@ from ...core.meta.bucket_map import BucketMap
 from ...core.storage import layout, walk
 from ...core.storage.executor import run_blocking
 from ...core.storage.mountpaths import Mountpaths
-from ...errors import BucketNotEmpty, NotSupported
+from ...backends.registry import Backends
+from ...errors import BucketAlreadyExists, BucketNotEmpty, BucketNotFound, NotSupported
 from ...wire.bucket import Bucket
 from ..target.multipart import MultipartService
 
 
 class BucketService:
     def __init__(self, buckets: BucketMap, mountpaths: Mountpaths, cfg: ClusterConfig,
-                 multipart: MultipartService) -> None:
+                 multipart: MultipartService, backends: Backends) -> None:
         self.map = buckets
         self.mountpaths = mountpaths
         self.cfg = cfg
         self.multipart = multipart
+        self.backends = backends
+
+    async def ensure(self, bck: Bucket, *, add: bool = True) -> dict[str, Any]:
+        """Props of `bck`; a remote bucket seen for the first time is checked at its backend
+        and added to the bucket map (unless `add` is False) [AIS "lookup remote bucket"]."""
+        bck.validate()
+        props = self.map.lookup(bck)
+        if props is not None:
+            return props
+        if bck.is_ais:
+            raise BucketNotFound(str(bck))
+        backend = self.backends.get(bck.provider)
+        props = self.default_props(bck.provider)
+        facts = await backend.head_bucket(bck, props=props)
+        if facts.get("region") and bck.provider == "aws":
+            props["extra"]["aws"]["cloud_region"] = facts["region"]
+        if not add:
+            return props
+        try:
+            return await self.map.add(bck, props)
+        except BucketAlreadyExists:  # a concurrent first access added it
+            return self.map.get(bck)
 
     def default_props(self, provider: str) -> dict[str, Any]:
         p = bucket_props.defaults(provider, self.cfg.checksum_type)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import time
-from collections.abc import AsyncIterable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -62,6 +62,11 @@ class PutOptions:
     late_custom: Callable[[], dict[str, str]] | None = None
     """Called after the body is read (and verified), before commit: more custom metadata
     (e.g. checksums carried in aws-chunked trailers)."""
+    before_commit: Callable[[str, ObjectMeta], Awaitable[dict[str, str]]] | None = None
+    """Called with the complete work file and its metadata just before it is published; may
+    return more custom metadata (write-through to a backend happens here). Raising aborts."""
+    version: str | None = None
+    """Use this version instead of the bucket's counter (remote objects keep the backend's)."""
 
 
 @dataclass
@@ -130,10 +135,12 @@ class ObjectService:
                 name=name, size=wf.size, cksum_type=cktype if cktype != "none" else "",
                 cksum_value=wf.digest(), custom=custom,
             )
+            if opts.before_commit is not None:
+                meta.custom.update(await opts.before_commit(wf.path, meta))
             fsync = opts.fsync if opts.fsync is not None else (
                 self.cfg.fsync_put
                 or bool(int(props.get("features", "0")) & bucket_props.FEATURE_FSYNC_PUT))
-            await self._commit(bck, name, path, wf, meta, props, fsync)
+            await self._commit(bck, name, path, wf, meta, props, fsync, opts.version)
             digests = {k: wf.extra_digest(k) for k in wf.extra}
             return PutResult(meta, digests)
         except BaseException:
@@ -141,11 +148,13 @@ class ObjectService:
             raise
 
     async def _commit(self, bck: Bucket, name: str, path: str, wf: WorkFile, meta: ObjectMeta,
-                      props: dict[str, Any], fsync: bool) -> None:
+                      props: dict[str, Any], fsync: bool, version: str | None = None) -> None:
         async with self.locks.hold(path):
             now = time.time_ns()
             meta.atime_ns = meta.mtime_ns = now
-            if props["versioning"]["enabled"]:
+            if version is not None:
+                meta.version = version
+            elif not meta.version and props["versioning"]["enabled"]:
                 old = local_object.read_meta(path)
                 meta.version = str(_next_version(old.version if old else ""))
             os.setxattr(wf.path, local_object.XATTR, local_object.encode(meta))
@@ -157,6 +166,12 @@ class ObjectService:
             except NameConflict:
                 raise NameConflict(str(bck), name) from None
             self._atimes.pop(path, None)
+
+    async def commit_fetched(self, bck: Bucket, name: str, path: str, wf: WorkFile,
+                             meta: ObjectMeta, version: str | None) -> None:
+        """Publish a work file filled from a backend (cold GET); keeps the backend's version."""
+        props = self.props(bck)
+        await self._commit(bck, name, path, wf, meta, props, False, version or "")
 
     async def put_bytes(self, bck: Bucket, name: str, data: bytes,
                         opts: PutOptions | None = None) -> PutResult:

@@ -16,7 +16,9 @@ from aistore.sdk.types import BucketEntry
 
 from aisnode.api.keys import SERVICES
 from aisnode.api.native import buckets as nb
+from aisnode.backends.registry import Backends
 from aisnode.services.proxy.buckets import BucketService
+from aisnode.services.target.remote import RemoteObjects
 from aisnode.services.target.listing import Lister
 from aisnode.services.target.multipart import MultipartService
 from aisnode.services.target.objects import PutOptions
@@ -27,10 +29,13 @@ run = asyncio.run
 
 
 def _list(st: Store, msg: dict[str, Any], msgpack: bool = False) -> Any:
+    backends = Backends()
     svc = SimpleNamespace(
-        buckets=BucketService(st.bmap, st.mountpaths, st.svc.cfg, MultipartService(st.svc)),
+        buckets=BucketService(st.bmap, st.mountpaths, st.svc.cfg, MultipartService(st.svc),
+                              backends),
         lister=Lister(st.mountpaths, "t1"),
         cluster=SimpleNamespace(target_id="t1"),
+        remote=RemoteObjects(st.svc, backends),
     )
     app = web.Application()
     app[SERVICES] = svc  # type: ignore[assignment]

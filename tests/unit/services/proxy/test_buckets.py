@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from aisnode.backends.registry import Backends
 from aisnode.config import ClusterConfig
 from aisnode.core.meta.bucket_map import BucketMap
 from aisnode.core.storage import layout
@@ -36,7 +37,7 @@ def _svc(tmp_path: Path, **cfg: object) -> tuple[BucketService, ObjectService]:
     bmap = BucketMap(tmp_path / "b.json")
     c = ClusterConfig(**cfg)  # type: ignore[arg-type]
     objs = ObjectService(mps, bmap, c, "t1")
-    return BucketService(bmap, mps, c, MultipartService(objs)), objs
+    return BucketService(bmap, mps, c, MultipartService(objs), Backends()), objs
 
 
 def test_create_uses_cluster_defaults(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Backend providers: one module per provider behind the small async `Backend` protocol."""

@@ -1,0 +1,177 @@
+"""aws:// (s3://) backend against a real moto server: first access, cold/warm GET, version
+validation, synchronize, write-through PUT/DELETE, cold range, backend down."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from aistore.sdk import Client
+from aistore.sdk.errors import AISError
+
+from tests.support.backends import AWS_TEST_ENV, ServerProcess, moto_server
+from tests.support.server import NodeProcess
+
+
+def _node(root: Path, moto: ServerProcess) -> NodeProcess:
+    return NodeProcess(root / "ais", env={**AWS_TEST_ENV, "AWS_ENDPOINT_URL": moto.url,
+                                         "AWS_CONFIG_FILE": os.devnull,
+                                         "AWS_SHARED_CREDENTIALS_FILE": os.devnull}).start()
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    m = moto_server(tmp_path_factory.mktemp("moto")).start()
+    yield m
+    m.stop()
+
+
+@pytest.fixture(scope="module")
+def s3(moto: ServerProcess):
+    return boto3.client("s3", endpoint_url=moto.url, **{
+        "aws_access_key_id": "testing", "aws_secret_access_key": "testing",
+        "region_name": "us-east-1"})
+
+
+@pytest.fixture(scope="module")
+def aisn(tmp_path_factory: pytest.TempPathFactory, moto: ServerProcess
+         ) -> Iterator[NodeProcess]:
+    n = _node(tmp_path_factory.mktemp("aisn"), moto)
+    yield n
+    n.stop()
+
+
+@pytest.fixture
+def own(tmp_path: Path) -> Iterator[tuple[ServerProcess, NodeProcess, object]]:
+    """A moto and a node of the test's own (for tests that stop the backend)."""
+    m = moto_server(tmp_path).start()
+    n = _node(tmp_path, m)
+    cl = boto3.client("s3", endpoint_url=m.url, aws_access_key_id="testing",
+                      aws_secret_access_key="testing", region_name="us-east-1")
+    yield m, n, cl
+    n.stop()
+    m.stop()
+
+
+def raw(node: NodeProcess, method: str, path: str, body: bytes | None = None,
+        headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
+    c = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r.status, r.read(), {k.lower(): v for k, v in r.getheaders()}
+    finally:
+        c.close()
+
+
+def set_props(node: NodeProcess, bucket: str, value: dict) -> None:
+    st, body, _ = raw(node, "PATCH", f"/v1/buckets/{bucket}?provider=aws", json.dumps(
+        {"action": "set-bprops", "name": "", "value": value}).encode())
+    assert st == 200, body
+
+
+def test_cold_then_warm_get_and_listing(own) -> None:
+    moto, aisn, s3 = own
+    s3.create_bucket(Bucket="data")
+    for i in range(3):
+        s3.put_object(Bucket="data", Key=f"d/o{i}", Body=f"body-{i}".encode() * 100)
+    c = Client(aisn.url)
+    b = c.bucket("data", provider="aws")
+    entries = b.list_all_objects(props="name,size,cached")
+    assert [e.name for e in entries] == ["d/o0", "d/o1", "d/o2"]
+    assert not any(e.is_cached() for e in entries)
+    assert any(m.name == "data" and m.provider == "aws"
+               for m in c.cluster().list_buckets(provider="aws"))
+    assert b.object("d/o1").get_reader().read_all() == b"body-1" * 100
+    cached = {e.name: e.is_cached() for e in b.list_all_objects(props="name,size,cached")}
+    assert cached == {"d/o0": False, "d/o1": True, "d/o2": False}
+    from aistore.sdk.list_object_flag import ListObjectFlag
+
+    only = b.list_all_objects(flags=[ListObjectFlag.CACHED])
+    assert [e.name for e in only] == ["d/o1"]
+    props = b.object("d/o1").head(props="checksum,custom,version")
+    assert props.present and props.checksum_type == "xxhash2"
+    assert props.custom_metadata.get("source") == "aws"
+    moto.stop()  # warm GET must not touch the backend
+    assert b.object("d/o1").get_reader().read_all() == b"body-1" * 100
+
+
+def test_validate_warm_get_and_synchronize(s3, aisn: NodeProcess) -> None:
+    s3.create_bucket(Bucket="vers")
+    s3.put_object(Bucket="vers", Key="k", Body=b"v1")
+    b = Client(aisn.url).bucket("vers", provider="aws")
+    assert b.object("k").get_reader().read_all() == b"v1"
+    s3.put_object(Bucket="vers", Key="k", Body=b"v2-changed")
+    assert b.object("k").get_reader().read_all() == b"v1"  # no validation: cached copy
+    set_props(aisn, "vers", {"versioning": {"validate_warm_get": True}})
+    assert b.object("k").get_reader().read_all() == b"v2-changed"
+    set_props(aisn, "vers", {"versioning": {"synchronize": True}})
+    s3.delete_object(Bucket="vers", Key="k")
+    st, _, _ = raw(aisn, "GET", "/v1/objects/vers/k?provider=aws")
+    assert st == 404
+    st, _, _ = raw(aisn, "GET", "/v1/buckets/vers?provider=aws", json.dumps(
+        {"action": "list", "name": "", "value": {"flags": "1", "props": "name"}}).encode())
+    assert st == 200
+    cached = Client(aisn.url).bucket("vers", provider="aws").list_all_objects(
+        flags=[__import__("aistore.sdk.list_object_flag", fromlist=["x"]).ListObjectFlag.CACHED])
+    assert cached == []
+
+
+def test_latest_ver_query(s3, aisn: NodeProcess) -> None:
+    s3.create_bucket(Bucket="latest")
+    s3.put_object(Bucket="latest", Key="k", Body=b"old")
+    assert raw(aisn, "GET", "/v1/objects/latest/k?provider=aws")[1] == b"old"
+    s3.put_object(Bucket="latest", Key="k", Body=b"new!")
+    assert raw(aisn, "GET", "/v1/objects/latest/k?provider=aws")[1] == b"old"
+    assert raw(aisn, "GET", "/v1/objects/latest/k?provider=aws&latest-ver=true")[1] == b"new!"
+
+
+def test_write_through_put_and_delete(s3, aisn: NodeProcess) -> None:
+    s3.create_bucket(Bucket="wthru")
+    b = Client(aisn.url).bucket("wthru", provider="aws")
+    b.object("new/obj").get_writer().put_content(b"written through")
+    assert s3.get_object(Bucket="wthru", Key="new/obj")["Body"].read() == b"written through"
+    assert b.object("new/obj").head().present
+    b.object("new/obj").delete()
+    with pytest.raises(Exception):
+        s3.head_object(Bucket="wthru", Key="new/obj")
+    assert raw(aisn, "GET", "/v1/objects/wthru/new/obj?provider=aws")[0] == 404
+
+
+def test_range_on_cold_object_is_not_cached(s3, aisn: NodeProcess) -> None:
+    s3.create_bucket(Bucket="rng")
+    s3.put_object(Bucket="rng", Key="r", Body=b"0123456789")
+    st, body, h = raw(aisn, "GET", "/v1/objects/rng/r?provider=aws", headers={
+        "Range": "bytes=2-4"})
+    assert st == 206 and body == b"234" and h["content-range"] == "bytes 2-4/10"
+    st, body, h = raw(aisn, "GET", "/v1/objects/rng/r?provider=aws", headers={
+        "Range": "bytes=-3"})
+    assert st == 206 and body == b"789"
+    st, _, h = raw(aisn, "HEAD", "/v1/objects/rng/r?provider=aws")
+    assert h["ais-present"] == "false"
+
+
+def test_missing_remote_bucket_and_object(s3, aisn: NodeProcess) -> None:
+    st, body, _ = raw(aisn, "GET", "/v1/objects/nosuch/o?provider=aws")
+    assert st == 404 and b"aws" in body or b"s3://nosuch" in body
+    s3.create_bucket(Bucket="half")
+    st, body, _ = raw(aisn, "GET", "/v1/objects/half/missing?provider=aws")
+    assert st == 404 and b"s3://half/missing" in body
+
+
+def test_backend_down_gives_clear_error_and_caches_nothing(own) -> None:
+    moto, aisn, s3 = own
+    s3.create_bucket(Bucket="down")
+    s3.put_object(Bucket="down", Key="k", Body=b"x" * 1000)
+    assert raw(aisn, "HEAD", "/v1/buckets/down?provider=aws")[0] == 200  # added to the map
+    moto.stop()
+    st, body, _ = raw(aisn, "GET", "/v1/objects/down/k?provider=aws")
+    assert st in (502, 503, 504), body
+    assert b"aws" in body
+    work = [p for p in Path(aisn.data_dir).rglob("*") if p.is_file() and "%ob" in str(p)]
+    assert work == []
