@@ -6,7 +6,7 @@ PORT   ?= 8080
 DATA   ?= .aisnode
 STAMP  := $(VENV)/.deps-installed
 
-.PHONY: run test unit install system-deps bench lock clean
+.PHONY: run test unit install system-deps node-deps bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,15 @@ run: install
 system-deps:
 	scripts/install-system-deps.sh
 
-test: install system-deps
+# Node.js test servers (Azurite), pinned by tests/node/package-lock.json
+NODE_STAMP := tests/node/node_modules/.installed
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
+	npm ci --prefix tests/node --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
+
+test: install system-deps node-deps
 	$(BIN)/python -m pytest -q tests
 
 unit: install
@@ -40,4 +48,4 @@ lock: $(BIN)/python
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra backends -o requirements/lock.txt --python-version 3.11
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache tests/node/node_modules
