@@ -65,14 +65,15 @@ def build_services(cfg: Config) -> Services:
     backends = Backends()
     buckets = BucketService(bmap, mountpaths, cfg.cluster, multipart, backends)
     jobs = JobRegistry(cfg.cluster.job_retention_s)
+    remote = RemoteObjects(objects, backends)
     return Services(
         cfg=cfg, objects=objects, lister=Lister(mountpaths, target_id,
                                                 cfg.cluster.list_page_size),
         multipart=multipart, buckets=buckets,
-        multi=MultiObjectService(objects, buckets, jobs), jobs=jobs,
+        multi=MultiObjectService(objects, buckets, jobs, remote), jobs=jobs,
         cluster=ClusterInfo(cfg, mountpaths, ident["cluster_uuid"], "p" + ident["node"],
                             target_id),
-        remote=RemoteObjects(objects, backends), backends=backends,
+        remote=remote, backends=backends,
     )
 
 

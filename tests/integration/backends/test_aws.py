@@ -175,3 +175,50 @@ def test_backend_down_gives_clear_error_and_caches_nothing(own) -> None:
     assert b"aws" in body
     work = [p for p in Path(aisn.data_dir).rglob("*") if p.is_file() and "%ob" in str(p)]
     assert work == []
+
+
+def test_prefetch_and_evict_jobs(s3, aisn: NodeProcess) -> None:
+    from aistore.sdk.list_object_flag import ListObjectFlag
+
+    s3.create_bucket(Bucket="pref")
+    for i in range(6):
+        s3.put_object(Bucket="pref", Key=f"p-{i}.bin", Body=bytes([i]) * 2000)
+    c = Client(aisn.url)
+    b = c.bucket("pref", provider="aws")
+    job_id = b.objects(obj_template="p-{0..3}.bin").prefetch()
+    assert c.job(job_id=job_id, job_kind="prefetch-listrange").wait(timeout=60).success
+    cached = [e.name for e in b.list_all_objects(flags=[ListObjectFlag.CACHED])]
+    assert cached == ["p-0.bin", "p-1.bin", "p-2.bin", "p-3.bin"]
+    job_id = b.objects(obj_names=["p-0.bin", "p-1.bin"]).evict()
+    assert c.job(job_id=job_id, job_kind="evict-listrange").wait(timeout=60).success
+    cached = [e.name for e in b.list_all_objects(flags=[ListObjectFlag.CACHED])]
+    assert cached == ["p-2.bin", "p-3.bin"]
+    job_id = b.objects(obj_template="p-").prefetch()  # a prefix: lists the backend
+    assert c.job(job_id=job_id, job_kind="prefetch-listrange").wait(timeout=60).success
+    assert len(b.list_all_objects(flags=[ListObjectFlag.CACHED])) == 6
+    b.evict(keep_md=True)
+    assert b.list_all_objects(flags=[ListObjectFlag.CACHED]) == []
+    assert len(b.list_all_objects()) == 6  # the backend still has them
+    b.evict(keep_md=False)
+    assert all(m.name != "pref" for m in c.cluster().list_buckets(provider="aws"))
+
+
+def test_backend_bck_redirection(s3, aisn: NodeProcess) -> None:
+    s3.create_bucket(Bucket="origin")
+    s3.put_object(Bucket="origin", Key="from-s3", Body=b"remote bytes")
+    c = Client(aisn.url)
+    front = c.bucket("front").create()
+    st, body, _ = raw(aisn, "PATCH", "/v1/buckets/front", json.dumps(
+        {"action": "set-bprops", "name": "", "value": {"backend_bck": {
+            "name": "origin", "provider": "aws"}}}).encode())
+    assert st == 200, body
+    assert front.object("from-s3").get_reader().read_all() == b"remote bytes"
+    front.object("to-s3").get_writer().put_content(b"through ais")
+    assert s3.get_object(Bucket="origin", Key="to-s3")["Body"].read() == b"through ais"
+    names = [e.name for e in front.list_all_objects()]
+    assert names == ["from-s3", "to-s3"]
+    st, body, _ = raw(aisn, "PATCH", "/v1/buckets/front", json.dumps(
+        {"action": "set-bprops", "name": "", "value": {"backend_bck": "none"}}).encode())
+    assert st == 200, body
+    assert raw(aisn, "GET", "/v1/objects/front/never-fetched")[0] == 404
+    front.delete()

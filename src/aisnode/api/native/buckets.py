@@ -220,7 +220,13 @@ async def post(request: web.Request) -> web.Response:
         job = svc.multi.copy(bck, dst.validate(), Selection(v), str(v.get("prepend") or ""),
                              dry_run=bool(v.get("dry_run")))
         return _text(job.id)
-    if action in (A.PREFETCH_OBJECTS, "archive", "etl-bck", "etl-listrange"):
+    if action == A.PREFETCH_OBJECTS:
+        await svc.buckets.ensure(bck)
+        job = svc.multi.prefetch(bck, Selection(v), latest=bool(v.get("latest-ver")),
+                                 continue_on_error=bool(v.get("coer", True)),
+                                 workers=int(v.get("num-workers") or 4))
+        return _text(job.id)
+    if action in ("archive", "etl-bck", "etl-listrange"):
         raise NotSupported(f'action "{action}" is not supported yet')
     raise InvalidRequest(f'invalid action "{action}" for POST {bck}')
 
@@ -236,8 +242,14 @@ async def delete(request: web.Request) -> web.Response:
         job = svc.multi.delete(bck.validate(), Selection(value if isinstance(value, dict)
                                                           else None))
         return _text(job.id)
-    if action in (A.EVICT_OBJECTS, A.EVICT_REMOTE_BCK):
-        raise NotSupported(f"{bck}: evict applies to remote buckets only")
+    if action == A.EVICT_OBJECTS:
+        await svc.buckets.ensure(bck.validate())
+        job = svc.multi.evict(bck, Selection(value if isinstance(value, dict) else None))
+        return _text(job.id)
+    if action == A.EVICT_REMOTE_BCK:
+        keep = request.query.get(Q.KEEP_BCK_MD, "").lower() == "true"
+        await svc.multi.evict_bucket(bck.validate(), keep)
+        return web.Response()
     raise InvalidRequest(f'invalid action "{action}" for DELETE {bck}')
 
 

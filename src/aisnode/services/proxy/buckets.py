@@ -76,6 +76,17 @@ class BucketService:
         await self.map.remove(bck)
         await run_blocking(self._remove_dirs, bck)
 
+    def remove_objects(self, bck: Bucket) -> None:
+        """Delete every local object of `bck` (evict), keeping the bucket."""
+        for mp in self.mountpaths.all:
+            src = layout.objects_dir(mp.path, bck)
+            if not os.path.isdir(src):
+                continue
+            trash = os.path.join(layout.work_dir(mp.path), "trash-" + secrets.token_hex(8))
+            os.makedirs(layout.work_dir(mp.path), exist_ok=True)
+            os.rename(src, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+
     def _remove_dirs(self, bck: Bucket) -> None:
         self.multipart.drop_bucket(bck)
         for mp in self.mountpaths.all:

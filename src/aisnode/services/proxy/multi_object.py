@@ -3,16 +3,19 @@ template of objects, copy or rename a bucket. Each returns a job whose status cl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from ...core.storage import walk
-from ...errors import InvalidRequest, NotFound
+from ...core.storage.executor import run_blocking
+from ...errors import AisError, InvalidRequest, NotFound
 from ...jobs import templates
 from ...jobs.base import Job, JobRegistry
 from ...wire import actions
 from ...wire.bucket import Bucket
 from ..target.objects import ObjectService
+from ..target.remote import RemoteObjects
 from .buckets import BucketService
 
 
@@ -40,10 +43,80 @@ class Selection:
 
 
 class MultiObjectService:
-    def __init__(self, objects: ObjectService, buckets: BucketService, jobs: JobRegistry) -> None:
+    def __init__(self, objects: ObjectService, buckets: BucketService, jobs: JobRegistry,
+                 remote: RemoteObjects) -> None:
         self.objects = objects
         self.buckets = buckets
         self.jobs = jobs
+        self.remote = remote
+
+    async def _remote_names(self, bck: Bucket, sel: Selection) -> AsyncIterator[str]:
+        """Names a selection covers in a backed bucket (a prefix lists the backend)."""
+        if sel.names is not None or templates.is_range(sel.template):
+            for n in sel.resolve(self.objects, bck):
+                yield n
+            return
+        token = ""
+        while True:
+            rows, token = await self.remote.list_page(bck, sel.template, token, 1000)
+            for e, _ in rows:
+                yield e.name
+            if not token:
+                return
+
+    def prefetch(self, bck: Bucket, sel: Selection, latest: bool = False,
+                 continue_on_error: bool = True, workers: int = 4) -> Job:
+        """Cold-GET every selected object that is not cached (or is stale, with `latest`)."""
+        if self.remote.backed(bck) is None:
+            raise InvalidRequest(f"{bck}: prefetch applies to buckets with a remote backend")
+
+        async def run(job: Job) -> None:
+            sem = asyncio.Semaphore(max(1, workers))
+            errors: list[str] = []
+
+            async def one(name: str) -> None:
+                async with sem:
+                    try:
+                        n = await self.remote.fetch(bck, name, latest=latest)
+                        job.progress(1, n)
+                    except AisError as e:
+                        errors.append(f"{name}: {e.message}")
+                        if not continue_on_error:
+                            raise
+
+            tasks = []
+            async for name in self._remote_names(bck, sel):
+                tasks.append(asyncio.create_task(one(name)))
+                if len(tasks) >= 256:
+                    await asyncio.gather(*tasks)
+                    tasks = []
+            await asyncio.gather(*tasks)
+            if errors:
+                job.err = f"{len(errors)} object(s) failed, first: {errors[0]}"
+
+        return self.jobs.start(actions.PREFETCH_OBJECTS, run, bck=bck)
+
+    def evict(self, bck: Bucket, sel: Selection) -> Job:
+        """Drop cached copies of the selected objects (the backend keeps them)."""
+        if self.remote.backed(bck) is None:
+            raise InvalidRequest(f"{bck}: evict applies to buckets with a remote backend")
+
+        async def run(job: Job) -> None:
+            for name in sel.resolve(self.objects, bck):
+                if await self.remote.evict(bck, name):
+                    job.progress()
+
+        return self.jobs.start(actions.EVICT_OBJECTS, run, bck=bck)
+
+    async def evict_bucket(self, bck: Bucket, keep_md: bool) -> None:
+        """Drop every cached object of a remote bucket; unless `keep_md`, forget the bucket."""
+        if not bck.is_remote:
+            raise InvalidRequest(f"{bck}: only remote buckets can be evicted")
+        self.buckets.head(bck)
+        if keep_md:
+            await run_blocking(self.buckets.remove_objects, bck)
+        else:
+            await self.buckets.destroy(bck)
 
     def delete(self, bck: Bucket, sel: Selection) -> Job:
         self.buckets.head(bck)
