@@ -21,11 +21,13 @@ from .core.meta import versioned
 from .core.meta.bucket_map import BucketMap
 from .core.storage.mountpaths import Mountpaths
 from .backends.registry import Backends
+from .backends.remote_ais import RemoteAisBackend
 from .jobs.base import JobRegistry
 from .services.context import Services
 from .services.proxy.buckets import BucketService
 from .services.proxy.cluster_admin import ClusterInfo
 from .services.proxy.multi_object import MultiObjectService
+from .services.proxy.remote_clusters import RemoteClusters
 from .services.target.listing import Lister
 from .services.target.multipart import MultipartService
 from .services.target.objects import ObjectService
@@ -63,6 +65,9 @@ def build_services(cfg: Config) -> Services:
     objects = ObjectService(mountpaths, bmap, cfg.cluster, target_id)
     multipart = MultipartService(objects)
     backends = Backends()
+    remotes = RemoteClusters(data_dir / "meta" / "remote_clusters.json")
+    remotes.load()
+    backends.register("ais", RemoteAisBackend(remotes.urls_for))
     buckets = BucketService(bmap, mountpaths, cfg.cluster, multipart, backends)
     jobs = JobRegistry(cfg.cluster.job_retention_s)
     remote = RemoteObjects(objects, backends)
@@ -73,7 +78,7 @@ def build_services(cfg: Config) -> Services:
         multi=MultiObjectService(objects, buckets, jobs, remote), jobs=jobs,
         cluster=ClusterInfo(cfg, mountpaths, ident["cluster_uuid"], "p" + ident["node"],
                             target_id),
-        remote=remote, backends=backends,
+        remote=remote, backends=backends, remotes=remotes,
     )
 
 

@@ -10,6 +10,7 @@ from ..jobs.base import JobRegistry
 from .proxy.buckets import BucketService
 from .proxy.cluster_admin import ClusterInfo
 from .proxy.multi_object import MultiObjectService
+from .proxy.remote_clusters import RemoteClusters
 from .target.listing import Lister
 from .target.multipart import MultipartService
 from .target.objects import ObjectService
@@ -28,3 +29,4 @@ class Services:
     cluster: ClusterInfo
     remote: RemoteObjects
     backends: Backends
+    remotes: RemoteClusters

@@ -9,12 +9,14 @@ from aiohttp import web
 from ...errors import InvalidRequest
 from ...wire import query as Q
 from ...wire.bucket import Bucket, Namespace, normalize_provider
+from ..keys import SERVICES
 
 
 def bucket_from(request: web.Request, name: str) -> Bucket:
+    """The bucket a request addresses; a remote cluster's alias becomes its UUID."""
     provider = normalize_provider(request.query.get(Q.PROVIDER, ""))
     ns = Namespace.parse(request.query.get(Q.NAMESPACE, ""))
-    return Bucket(name, provider, ns)
+    return request.app[SERVICES].remotes.canonical(Bucket(name, provider, ns))
 
 
 def split_path(request: web.Request, prefix: str) -> tuple[str, str]:

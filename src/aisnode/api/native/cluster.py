@@ -38,7 +38,8 @@ async def daemon_get(request: web.Request) -> web.Response:
     if what == "bmd":
         return _json({"version": str(svc.buckets.map.version), "uuid": svc.buckets.map.uuid})
     if what == "remote":
-        return _json({"a": [], "ver": 0})
+        clusters = await svc.remotes.show()
+        return _json({"a": [c.to_json() for c in clusters], "ver": svc.remotes.version})
     raise InvalidRequest(f'invalid what="{what}"')
 
 
@@ -73,6 +74,9 @@ async def cluster_get(request: web.Request) -> web.Response:
 
 async def cluster_put(request: web.Request) -> web.Response:
     svc = request.app[SERVICES]
+    tail = request.match_info.get("tail", "")
+    if tail in ("attach", "detach"):
+        return await _remote_attach_detach(request, tail)
     action, _, value = await read_action(request)
     if action == A.STOP:
         v = lower_keys(value or {})
@@ -86,3 +90,19 @@ async def cluster_put(request: web.Request) -> web.Response:
         raise NotSupported(f'starting jobs of kind "{lower_keys(value or {}).get("kind")}" is '
                            "not supported")
     raise InvalidRequest(f'invalid cluster action "{action}"')
+
+
+async def _remote_attach_detach(request: web.Request, op: str) -> web.Response:
+    """`PUT /v1/cluster/attach?what=remote&alias=A&url=U[&url=U2]`, `.../detach?alias=A`."""
+    svc = request.app[SERVICES]
+    if request.query.get(Q.WHAT, "remote") != "remote":
+        raise InvalidRequest(f'{op}: only what=remote is supported')
+    alias = request.query.get("alias", "")
+    if op == "detach":
+        c = svc.remotes.detach(alias)
+        return _json(c.to_json())
+    urls = request.query.getall("url", [])
+    if not urls:
+        raise InvalidRequest("attach: at least one url= is required")
+    c = await svc.remotes.attach(alias, urls)
+    return _json(c.to_json())

@@ -47,6 +47,8 @@ class BucketService:
         facts = await backend.head_bucket(bck, props=props)
         if facts.get("region") and bck.provider == "aws":
             props["extra"]["aws"]["cloud_region"] = facts["region"]
+        if facts.get("original_url") and bck.provider == "ht":
+            props["extra"]["http"]["original_url"] = facts["original_url"]
         if not add:
             return props
         try:

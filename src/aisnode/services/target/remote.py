@@ -19,7 +19,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
-from email.utils import formatdate
+from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
 from ...backends.base import Backend, RemoteAttrs, RemoteEntry, RemoteReader
@@ -85,6 +85,12 @@ def cached_identity(meta: ObjectMeta) -> str:
         return c[REMOTE_VERSION]
     if c.get(ETAG):
         return c[ETAG]
+    if c.get(LAST_MODIFIED):  # servers without ETags (plain HTTP): mtime:size, as identity()
+        try:
+            secs = int(parsedate_to_datetime(c[LAST_MODIFIED]).timestamp())
+            return f"{secs * 1_000_000_000}:{meta.size}"
+        except (TypeError, ValueError):
+            pass
     return ""
 
 
