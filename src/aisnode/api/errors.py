@@ -106,7 +106,7 @@ def render_s3(req: web.Request, exc: BaseException, status: int, code: str,
     hdrs = {"x-amz-request-id": rid}
     if req.method == "HEAD":
         return web.Response(status=status, headers=hdrs)
-    resource = req.path[3:] if req.path.startswith("/s3") else req.path
+    resource = req.path[3:] if req.path == "/s3" or req.path.startswith("/s3/") else req.path
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"

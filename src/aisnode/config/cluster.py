@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..errors import InvalidRequest
+
 
 @dataclass(frozen=True)
 class ClusterConfig:
@@ -24,9 +26,23 @@ class ClusterConfig:
     list_page_size: int = 10000
     job_retention_s: int = 3600
     s3_domain: str = ""
-    """Serve virtual-hosted-style S3 for `<bucket>.<s3_domain>` hosts (path style always works)."""
-    s3_auth: dict[str, str] = field(default_factory=dict)
-    """S3 access key -> secret; empty disables S3 authentication."""
+    """A host name (no port), e.g. `s3.example.com`: requests whose `Host` is
+    `<bucket>.<s3_domain>` are virtual-hosted-style S3 (bucket from the host, the whole path is
+    the key), and `Host: <s3_domain>` is path-style S3 at `/`. Path style under `/s3` always
+    works."""
+    s3_at_root: bool = False
+    """Also serve the S3 API at `/` (`http://host:port/<bucket>/<key>`) for clients that take no
+    path in their endpoint (e.g. minio). Native `/v1/...` routes and `/s3/...` keep precedence,
+    so buckets named `v1` or `s3` are reachable only under `/s3`."""
+    s3_auth: dict[str, str] = field(default_factory=dict, repr=False)
+    """S3 access key -> secret; empty disables S3 authentication (then any or no signature is
+    accepted, like AIS). Never shown by `to_json` or `repr`."""
+
+    def __post_init__(self) -> None:
+        for k, v in self.s3_auth.items():
+            if not isinstance(k, str) or not isinstance(v, str) or not k or not v:
+                raise InvalidRequest("s3_auth must map non-empty access key strings to non-empty"
+                                     " secret strings")
 
     def to_json(self) -> dict[str, Any]:
         """AIS-shaped config sections the SDK reads plus our own keys."""

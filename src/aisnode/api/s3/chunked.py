@@ -105,7 +105,9 @@ class AwsChunkedDecoder:
         """A decoder set up from the request headers and its verified authentication.
 
         Reads `x-amz-decoded-content-length`, `x-amz-trailer` and the payload mode (from `auth`,
-        or `x-amz-content-sha256` for an anonymous request).
+        or `x-amz-content-sha256` when `auth` is None). `auth` None means authentication is off
+        (the S3 front rejects anonymous requests when it is on): chunk and trailer signatures
+        are then parsed as framing and not checked, as there is no secret to check them with.
         """
         values = header_values(headers)
         length_text = (values.get("x-amz-decoded-content-length") or [""])[0].strip()
@@ -119,12 +121,12 @@ class AwsChunkedDecoder:
         if not mode.aws_chunked:
             raise InvalidRequest("aws-chunked body without a STREAMING-* x-amz-content-sha256")
         chain = auth.chunk_signatures() if auth else None
-        if mode.signed_chunks and chain is None:
+        if auth is not None and mode.signed_chunks and chain is None:
             raise InvalidRequest("signed aws-chunked payload on a request not signed with SigV4")
         return cls(
             decoded_length=decoded_length,
             signatures=chain,
-            signed_trailers=mode is PayloadMode.STREAMING_SIGNED_TRAILER,
+            signed_trailers=chain is not None and mode is PayloadMode.STREAMING_SIGNED_TRAILER,
             expected_trailers=declared_trailers((values.get("x-amz-trailer") or [""])[0]),
         )
 

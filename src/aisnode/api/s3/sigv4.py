@@ -8,8 +8,10 @@ prefix: the canonical URI is the raw request path as sent (already percent-encod
 `/s3/bucket/my%20key`; S3 does not encode it again), the query string is decoded and re-encoded
 (RFC 3986, `%20` for space) and sorted. A few equivalent spellings are also tried, one HMAC each:
 the path re-encoded canonically, and the path without `path_prefix` (s3cmd signs `/bucket/key`
-even when its `host_base` carries `/s3`). The unprefixed form is not accepted when it itself
-starts with the prefix, so a signature for `/s3/b/k` cannot be replayed on `/s3/s3/b/k`.
+even when its `host_base` carries `/s3`, and then signs `host:H/s3` while sending `Host: H`, so
+that spelling of the Host is tried with the unprefixed path). The unprefixed form is not
+accepted when it itself starts with the prefix, so a signature for `/s3/b/k` cannot be replayed
+on `/s3/s3/b/k`.
 
 The payload: `x-amz-content-sha256` says how the body is protected (`PayloadMode`). A hex SHA-256
 is only checked once the body is read (`Authentication.verify_payload_sha256`); the streaming
@@ -335,9 +337,19 @@ def _check_signature(
     if any("+" in name or "+" in (value or "") for name, value in query_pairs):
         queries.append(canonical_query(query_pairs, exclude, plus_is_space=True))
     wanted = signature.lower().encode()
-    for uri in _path_candidates(raw_path, path_prefix):
+    uris = _path_candidates(raw_path, path_prefix)
+    variants: list[tuple[str, Mapping[str, Sequence[str]]]] = [(uri, headers) for uri in uris]
+    prefix = path_prefix.rstrip("/")
+    host = _first(headers, "host")
+    if prefix and host and "host" in signed:
+        # s3cmd with `host_base = H/s3` signs `host:H/s3` and the path without the prefix,
+        # but sends `Host: H`
+        alt = {**headers, "host": [host + prefix]}
+        variants += [(uri, alt) for uri in uris
+                     if uri != prefix and not uri.startswith(prefix + "/")]
+    for uri, values in variants:
         for query in queries:
-            request = canonical_request(method, uri, query, headers, signed, payload_hash)
+            request = canonical_request(method, uri, query, values, signed, payload_hash)
             computed = sign(key, string_to_sign(amz_date, credential.scope, request))
             if hmac.compare_digest(computed.encode(), wanted):
                 return key

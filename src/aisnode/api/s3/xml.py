@@ -526,6 +526,14 @@ def render_versioning_configuration(status: str = "") -> bytes:
     return document.render()
 
 
+def render_empty_tagging() -> bytes:
+    """Tagging with an empty TagSet (GetObjectTagging of an object without tags)."""
+    document = _Document("Tagging")
+    document.open("TagSet")
+    document.close("TagSet")
+    return document.render()
+
+
 def render_location_constraint(region: str = "") -> bytes:
     """LocationConstraint; S3 leaves it empty for us-east-1."""
     document = _Document("LocationConstraint")

@@ -257,11 +257,21 @@ def test_s3cmd_signatures_with_host_base_prefix(s3cmd: Any, keys: Any, key: str,
     auth = authenticate("GET", raw_path, raw_query, {"Host": "127.0.0.1:9", **v2},
                         keys.lookup, time.time(), path_prefix=PREFIX)
     assert auth is not None and auth.scheme is AuthScheme.V2_HEADER
-    v4 = s3cmd.sign_request_v4("GET", "127.0.0.1:9", resource, dict(params), "us-east-1",
-                               SortedDict(ignore_case=True), b"")
-    auth = authenticate("GET", raw_path, raw_query, {"Host": "127.0.0.1:9", **v4},
-                        keys.lookup, time.time(), path_prefix=PREFIX)
-    assert auth is not None and auth.scheme is AuthScheme.V4_HEADER
+    # s3cmd signs the host as get_hostname() gives it, `host_base` with its path, and sends
+    # `Host: 127.0.0.1:9`; a plain host is accepted too
+    for signed_host in ("127.0.0.1:9" + PREFIX, "127.0.0.1:9"):
+        v4 = s3cmd.sign_request_v4("GET", signed_host, resource, dict(params), "us-east-1",
+                                   SortedDict(ignore_case=True), b"")
+        auth = authenticate("GET", raw_path, raw_query, {"Host": "127.0.0.1:9", **v4},
+                            keys.lookup, time.time(), path_prefix=PREFIX)
+        assert auth is not None and auth.scheme is AuthScheme.V4_HEADER
+    # the prefixed host only goes with the unprefixed path
+    v4 = s3cmd.sign_request_v4("GET", "127.0.0.1:9" + PREFIX, "/s3" + resource, dict(params),
+                               "us-east-1", SortedDict(ignore_case=True), b"")
+    with pytest.raises(errors.SignatureDoesNotMatch):
+        authenticate("GET", "/s3/s3" + raw_path[len(PREFIX):], raw_query,
+                     {"Host": "127.0.0.1:9", **v4}, keys.lookup, time.time(),
+                     path_prefix=PREFIX)
 
 
 # --- refusals --------------------------------------------------------------------------------
