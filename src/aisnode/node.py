@@ -17,9 +17,11 @@ from aiohttp import web
 from .api.app import make_app
 from .api.keys import READY
 from .config import Config
+from .errors import AisError
 from .core.meta import versioned
 from .core.meta.bucket_map import BucketMap
 from .core.storage.mountpaths import Mountpaths
+from .backends.aws import AwsBackend
 from .backends.registry import Backends
 from .backends.remote_ais import RemoteAisBackend
 from .jobs.base import JobRegistry
@@ -64,7 +66,8 @@ def build_services(cfg: Config) -> Services:
     target_id = "t" + ident["node"]
     objects = ObjectService(mountpaths, bmap, cfg.cluster, target_id)
     multipart = MultipartService(objects)
-    backends = Backends()
+    backends = Backends(factories={
+        "aws": lambda: AwsBackend(timeout_s=cfg.cluster.backend_timeout_s)})
     remotes = RemoteClusters(data_dir / "meta" / "remote_clusters.json")
     remotes.load()
     backends.register("ais", RemoteAisBackend(remotes.urls_for))
@@ -107,6 +110,11 @@ async def serve(cfg: Config) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     flusher = asyncio.create_task(_flush_atimes(services))
+    for alias, urls in cfg.cluster.remote_clusters.items():
+        try:
+            await services.remotes.attach(alias, list(urls))
+        except AisError as e:
+            log.warning("remote cluster %s: %s", alias, e.message)
     await stop.wait()
     log.info("shutting down")
     app[READY][0] = False

@@ -34,6 +34,11 @@ class ClusterConfig:
     """Also serve the S3 API at `/` (`http://host:port/<bucket>/<key>`) for clients that take no
     path in their endpoint (e.g. minio). Native `/v1/...` routes and `/s3/...` keep precedence,
     so buckets named `v1` or `s3` are reachable only under `/s3`."""
+    remote_clusters: dict[str, list[str]] = field(default_factory=dict)
+    """Remote aisnode/AIS clusters to attach at start: alias (or UUID) -> URLs [AIS
+    `backend.ais`]. `aisctl cluster remote-attach` adds more at run time."""
+    backend_timeout_s: float = 60.0
+    """Per-request timeout towards backends (connect + read)."""
     s3_auth: dict[str, str] = field(default_factory=dict, repr=False)
     """S3 access key -> secret; empty disables S3 authentication (then any or no signature is
     accepted, like AIS). Never shown by `to_json` or `repr`."""

@@ -30,6 +30,11 @@ def _typed(cls: type, key: str, raw: Any) -> Any:
         if s not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             raise InvalidRequest(f'config "{key}": expected true or false, got "{raw}"')
         return s in ("1", "true", "yes", "on")
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise InvalidRequest(f'config "{key}": expected a number, got "{raw}"') from None
     if isinstance(default, int):
         try:
             return int(raw)
