@@ -15,7 +15,7 @@ from typing import Mapping
 from multidict import CIMultiDictProxy
 
 from ...core.storage.local_object import ObjectMeta
-from ...errors import NotModified, PreconditionFailed
+from ...errors import NotModified, NotSupported, PreconditionFailed
 from ...services.target.objects import etag_of
 
 SYSTEM_HEADERS = ("Content-Type", "Content-Encoding", "Content-Disposition", "Content-Language",
@@ -119,3 +119,27 @@ def check_conditions(headers: Mapping[str, str], meta: ObjectMeta, *, prefix: st
                 raise NotModified("not modified")
             raise PreconditionFailed("At least one of the pre-conditions you specified did not "
                                      "hold")
+
+
+def has_write_conditions(headers: Mapping[str, str]) -> bool:
+    return "If-None-Match" in headers or "If-Match" in headers
+
+
+def check_write_conditions(headers: Mapping[str, str], meta: ObjectMeta | None) -> bool:
+    """Conditional writes (PutObject): `If-None-Match: *` (create only) and `If-Match: <etag>`.
+    `meta` is the current object, None if there is none. Raises PreconditionFailed (412);
+    returns False when If-Match names an object that does not exist (S3: 404 NoSuchKey)."""
+    inm, im = headers.get("If-None-Match"), headers.get("If-Match")
+    if inm is not None:
+        if inm.strip() != "*":
+            raise NotSupported("If-None-Match on a write only supports the value *")
+        if meta is not None:
+            raise PreconditionFailed("At least one of the pre-conditions you specified did not "
+                                     "hold")
+    if im is not None:
+        if meta is None:
+            return False
+        if not _etag_matches(im, s3_etag(meta)):
+            raise PreconditionFailed("At least one of the pre-conditions you specified did not "
+                                     "hold")
+    return True

@@ -1,5 +1,5 @@
-"""S3 object operations: PutObject, GetObject, HeadObject, DeleteObject, CopyObject,
-DeleteObjects, GetObjectAcl."""
+"""S3 object operations: PutObject (with conditional writes: If-None-Match `*`, If-Match),
+GetObject, HeadObject, DeleteObject, CopyObject, DeleteObjects, GetObjectAcl."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from .body import open_body
 from .buckets import MAX_XML_BODY, acl_document, props_of
 from .object_headers import (
     check_conditions,
+    check_write_conditions,
+    has_write_conditions,
     metadata_from_request,
     response_headers,
     s3_etag,
@@ -55,13 +57,32 @@ async def put_object(r: S3Request) -> web.StreamResponse:
     svc = r.http.app[SERVICES]
     props = props_of(r)
     body = open_body(r)
-    res = await svc.objects.put(r.bucket, r.key, body.chunks, PutOptions(
-        size=body.size, client_cksum=body.content_md5, custom=metadata_from_request(r.headers),
-        etag_hash="md5", late_custom=body.stored))
+    opts = PutOptions(size=body.size, client_cksum=body.content_md5,
+                      custom=metadata_from_request(r.headers), etag_hash="md5",
+                      late_custom=body.stored)
+    if has_write_conditions(r.headers):
+        _check_write(r)  # before the body is read, and again just before the commit
+
+        async def recheck(_path: str, _meta: ObjectMeta) -> dict[str, str]:
+            _check_write(r)
+            return {}
+
+        opts.before_commit = recheck
+    res = await svc.objects.put(r.bucket, r.key, body.chunks, opts)
     h = {"ETag": f'"{s3_etag(res.meta)}"', **body.checksums}
     if props["versioning"]["enabled"]:
         h["x-amz-version-id"] = res.meta.version
     return empty(headers=h)
+
+
+def _check_write(r: S3Request) -> None:
+    """If-None-Match / If-Match of a PUT against the current object."""
+    try:
+        meta: ObjectMeta | None = r.http.app[SERVICES].objects.stat(r.bucket, r.key)[0]
+    except ObjectNotFound:
+        meta = None
+    if not check_write_conditions(r.headers, meta):
+        raise ObjectNotFound(str(r.bucket), r.key)
 
 
 async def get_object(r: S3Request) -> web.StreamResponse:
