@@ -583,7 +583,7 @@ def test_multipart_too_small_and_abort(s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as e:
         s3.upload_part_copy(Bucket=bucket, Key=key, UploadId=uid, PartNumber=3,
                             CopySource={"Bucket": bucket, "Key": "whatever"})
-    assert err(e) == (501, "NotImplemented")
+    assert err(e) == (404, "NoSuchKey")
     s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=uid)
     for op in (lambda: s3.list_parts(Bucket=bucket, Key=key, UploadId=uid),
                lambda: s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=1,
@@ -807,3 +807,33 @@ def test_presigned(endpoint: str, bucket: str, sigver: str) -> None:
     assert status == 204
     status, _, _ = fetch(url("get_object"), "GET")
     assert status == 404
+
+
+def test_upload_part_copy_and_managed_copy(s3, bucket) -> None:
+    """UploadPartCopy (whole source and `x-amz-copy-source-range`) and boto3's managed copy,
+    which uses it above its multipart threshold (as `aws s3 cp s3://... s3://...` does)."""
+    from boto3.s3.transfer import TransferConfig
+
+    src = os.urandom(11 << 20)
+    s3.put_object(Bucket=bucket, Key="copy-src", Body=src)
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="assembled")["UploadId"]
+    p1 = s3.upload_part_copy(Bucket=bucket, Key="assembled", UploadId=uid, PartNumber=1,
+                             CopySource={"Bucket": bucket, "Key": "copy-src"},
+                             CopySourceRange="bytes=0-5242879")["CopyPartResult"]["ETag"]
+    p2 = s3.upload_part_copy(Bucket=bucket, Key="assembled", UploadId=uid, PartNumber=2,
+                             CopySource={"Bucket": bucket, "Key": "copy-src"},
+                             CopySourceRange=f"bytes=5242880-{len(src) - 1}")[
+        "CopyPartResult"]["ETag"]
+    assert p1.strip('"') == hashlib.md5(src[:5 << 20]).hexdigest()
+    s3.complete_multipart_upload(Bucket=bucket, Key="assembled", UploadId=uid, MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": p1}, {"PartNumber": 2, "ETag": p2}]})
+    assert s3.get_object(Bucket=bucket, Key="assembled")["Body"].read() == src
+    with pytest.raises(ClientError) as e:
+        uid2 = s3.create_multipart_upload(Bucket=bucket, Key="bad")["UploadId"]
+        s3.upload_part_copy(Bucket=bucket, Key="bad", UploadId=uid2, PartNumber=1,
+                            CopySource={"Bucket": bucket, "Key": "copy-src"},
+                            CopySourceRange=f"bytes=0-{len(src)}")
+    assert err(e)[0] == 400
+    s3.copy({"Bucket": bucket, "Key": "copy-src"}, bucket, "managed-copy",
+            Config=TransferConfig(multipart_threshold=5 << 20, multipart_chunksize=5 << 20))
+    assert s3.get_object(Bucket=bucket, Key="managed-copy")["Body"].read() == src

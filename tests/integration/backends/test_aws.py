@@ -222,3 +222,22 @@ def test_backend_bck_redirection(s3, aisn: NodeProcess) -> None:
     assert st == 200, body
     assert raw(aisn, "GET", "/v1/objects/front/never-fetched")[0] == 404
     front.delete()
+
+
+def test_s3_api_on_a_remote_bucket(s3, aisn: NodeProcess) -> None:
+    """The /s3 front addresses an aws bucket by name once it is in the bucket map; listing
+    comes from the backend, GET caches, PUT writes through."""
+    s3.create_bucket(Bucket="s3front")
+    s3.put_object(Bucket="s3front", Key="x/1", Body=b"one")
+    assert raw(aisn, "HEAD", "/v1/buckets/s3front?provider=aws")[0] == 200
+    front = boto3.client("s3", endpoint_url=aisn.url + "/s3", aws_access_key_id="testing",
+                         aws_secret_access_key="testing", region_name="us-east-1")
+    assert [o["Key"] for o in front.list_objects_v2(Bucket="s3front")["Contents"]] == ["x/1"]
+    assert front.get_object(Bucket="s3front", Key="x/1")["Body"].read() == b"one"
+    front.put_object(Bucket="s3front", Key="x/2", Body=b"two")
+    assert s3.get_object(Bucket="s3front", Key="x/2")["Body"].read() == b"two"
+    names = [b["Name"] for b in front.list_buckets()["Buckets"]]
+    assert "s3front" in names
+    st, body, _ = raw(aisn, "GET", "/v1/buckets/s3front?provider=aws", json.dumps(
+        {"action": "list", "name": "", "value": {"flags": "1", "props": "name"}}).encode())
+    assert sorted(e["name"] for e in json.loads(body)["entries"]) == ["x/1", "x/2"]

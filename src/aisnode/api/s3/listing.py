@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -60,12 +61,12 @@ async def collect(r: S3Request, prefix: str, delimiter: str, after: str, max_key
     contents: list[ListedItem] = []
     prefixes: list[str] = []
     skip = after if delimiter and after.endswith(delimiter) else ""
-    token = after
-    while True:
-        res = await svc.lister.list(bck, ListRequest(
-            prefix=prefix, token=token, page_size=max_keys + 1, one_level=delimiter == "/",
-            with_meta=True, skip_prefix=skip))
-        for it in res.items:
+    if svc.remote.backed(bck) is not None:
+        pages = _remote_pages(r, prefix, after, skip)
+    else:
+        pages = _local_pages(r, prefix, after, skip, max_keys + 1, delimiter == "/")
+    async for items, more in pages:
+        for it in items:
             name = it.name
             if delimiter:
                 cut = name.find(delimiter, len(prefix))
@@ -84,9 +85,47 @@ async def collect(r: S3Request, prefix: str, delimiter: str, after: str, max_key
             if len(contents) + len(prefixes) >= max_keys:
                 return Page(contents, prefixes, True, _last(contents, prefixes))
             contents.append(it)
+        if not more:
+            break
+    return Page(contents, prefixes, False, _last(contents, prefixes))
+
+
+async def _local_pages(r: S3Request, prefix: str, after: str, skip: str, page: int,
+                       one_level: bool) -> AsyncIterator[tuple[list[ListedItem], bool]]:
+    svc = r.http.app[SERVICES]
+    token = after
+    while True:
+        res = await svc.lister.list(r.bucket, ListRequest(
+            prefix=prefix, token=token, page_size=page, one_level=one_level, with_meta=True,
+            skip_prefix=skip))
+        yield res.items, bool(res.token)
         if not res.token:
-            return Page(contents, prefixes, False, _last(contents, prefixes))
+            return
         token = res.token
+
+
+async def _remote_pages(r: S3Request, prefix: str, after: str, skip: str
+                        ) -> AsyncIterator[tuple[list[ListedItem], bool]]:
+    """The backend's listing (continuing past `after` by name: backend tokens are opaque).
+    A cached object reports its access time as LastModified, as AIS's S3 API does."""
+    svc = r.http.app[SERVICES]
+    token = ""
+    while True:
+        rows, token = await svc.remote.list_page(r.bucket, prefix, token, 1000)
+        items = []
+        for e, cached in rows:
+            if (after and e.name <= after) or (skip and e.name.startswith(skip)):
+                continue
+            if cached is not None:
+                meta = ObjectMeta(name=e.name, size=e.size, mtime_ns=cached.atime_ns,
+                                  custom={"ETag": e.etag} if e.etag else {})
+            else:
+                meta = ObjectMeta(name=e.name, size=e.size, mtime_ns=e.last_modified_ns,
+                                  custom={"ETag": e.etag} if e.etag else {})
+            items.append(ListedItem(e.name, False, "", e.size, meta))
+        yield items, bool(token)
+        if not token:
+            return
 
 
 def _last(contents: list[ListedItem], prefixes: list[str]) -> str:

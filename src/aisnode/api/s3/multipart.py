@@ -1,21 +1,27 @@
-"""S3 multipart upload: Create, UploadPart, ListParts, ListMultipartUploads, Complete, Abort.
-UploadPartCopy answers NotImplemented."""
+"""S3 multipart upload: Create, UploadPart, UploadPartCopy, ListParts, ListMultipartUploads,
+Complete, Abort."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from ...errors import InvalidArgument, NotSupported
+import re
+from collections.abc import AsyncIterator
+
+from ...core.storage.executor import run_blocking
+from ...errors import InvalidArgument
 from ..keys import SERVICES
 from ..request_body import read_bounded
 from . import xml as X
 from .body import open_body
 from .buckets import props_of
-from .object_headers import metadata_from_request
+from .object_headers import check_conditions, metadata_from_request
+from .objects import NoSuchVersion, copy_source, version_id
 from .request import S3Request
 from .responses import empty, xml
 
 MIN_PART_SIZE = 5 << 20
+_COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
 MAX_COMPLETE_BODY = 4 << 20
 
 
@@ -43,7 +49,46 @@ async def upload_part(r: S3Request) -> web.StreamResponse:
 
 
 async def upload_part_copy(r: S3Request) -> web.StreamResponse:
-    raise NotSupported("UploadPartCopy is not implemented; upload the part's bytes instead")
+    """A part made from (a range of) an existing object (`x-amz-copy-source[-range]`)."""
+    svc = r.http.app[SERVICES]
+    try:
+        number = int(r.query.get("partNumber", ""))
+    except ValueError:
+        raise InvalidArgument("partNumber", "must be an integer between 1 and 10000") from None
+    src, src_key, src_version = copy_source(r)
+    src_versioned = svc.buckets.head(src)["versioning"]["enabled"]
+    if svc.remote.backed(src) is not None and not svc.remote.is_cached(src, src_key):
+        await svc.remote.fetch(src, src_key)
+    obj = svc.objects.open(src, src_key)
+    try:
+        meta = obj.meta
+        if src_version is not None and src_version != version_id(meta, src_versioned):
+            raise NoSuchVersion(src_key, src_version)
+        check_conditions(r.headers, meta, prefix="x-amz-copy-source-if-", read=False)
+        off, n = 0, meta.size
+        rng = r.headers.get("x-amz-copy-source-range")
+        if rng:
+            m = _COPY_RANGE.match(rng)
+            if not m or int(m.group(2)) < int(m.group(1)) or int(m.group(2)) >= meta.size:
+                raise InvalidArgument("x-amz-copy-source-range",
+                                      f"must be bytes=first-last within the {meta.size}-byte "
+                                      "source")
+            off, n = int(m.group(1)), int(m.group(2)) - int(m.group(1)) + 1
+
+        async def chunks() -> AsyncIterator[bytes]:
+            left = n
+            obj.file.seek(off)
+            while left > 0:
+                b = await run_blocking(obj.file.read, min(left, 8 << 20))
+                if not b:
+                    return
+                left -= len(b)
+                yield b
+
+        part = await svc.multipart.put_part(r.bucket, r.key, _upload_id(r), number, chunks(), n)
+    finally:
+        obj.close()
+    return xml(X.render_copy_part(part.md5, part.mtime_ns / 1e9))
 
 
 async def list_parts(r: S3Request) -> web.StreamResponse:

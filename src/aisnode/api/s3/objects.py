@@ -10,6 +10,7 @@ from aiohttp import web
 from ...core.storage.local_object import ObjectMeta
 from ...errors import AisError, InvalidRequest, NotFound, ObjectNotFound
 from ...services.target.objects import PutOptions
+from ...services.target.remote import StreamedObject
 from ...wire.bucket import Bucket
 from ..errors import lookup
 from ..file_response import FileSliceResponse
@@ -61,14 +62,15 @@ async def put_object(r: S3Request) -> web.StreamResponse:
                       custom=metadata_from_request(r.headers), etag_hash="md5",
                       late_custom=body.stored)
     if has_write_conditions(r.headers):
-        _check_write(r)  # before the body is read, and again just before the commit
+        bck, key, hdrs = r.bucket, r.key, r.headers
+        _check_write(r)  # before the body is read, and again under the lock before publishing
 
-        async def recheck(_path: str, _meta: ObjectMeta) -> dict[str, str]:
-            _check_write(r)
-            return {}
+        def recheck(current: ObjectMeta | None) -> None:
+            if not check_write_conditions(hdrs, current):
+                raise ObjectNotFound(str(bck), key)
 
-        opts.before_commit = recheck
-    res = await svc.objects.put(r.bucket, r.key, body.chunks, opts)
+        opts.check = recheck
+    res = await svc.remote.put(r.bucket, r.key, body.chunks, opts)
     h = {"ETag": f'"{s3_etag(res.meta)}"', **body.checksums}
     if props["versioning"]["enabled"]:
         h["x-amz-version-id"] = res.meta.version
@@ -96,7 +98,20 @@ async def head_object(r: S3Request) -> web.StreamResponse:
 async def _read(r: S3Request, head: bool) -> web.StreamResponse:
     svc = r.http.app[SERVICES]
     versioned = props_of(r)["versioning"]["enabled"]
-    obj = svc.objects.open(r.bucket, r.key)
+    range_hdr = r.headers.get("Range")
+    if head and svc.remote.backed(r.bucket) is not None:
+        meta, _, _ = await svc.remote.head(r.bucket, r.key)
+        check_conditions(r.headers, meta)
+        h = response_headers(meta, versioned, False)
+        h["x-amz-request-id"] = request_id()
+        resp = web.StreamResponse(status=200, headers=h)
+        resp.content_length = meta.size
+        return resp
+    got = await svc.remote.get(r.bucket, r.key, (lambda size: parse_range(range_hdr, size))
+                               if range_hdr else None)
+    if isinstance(got, StreamedObject):
+        return await _stream(r, got, versioned)
+    obj = got
     try:
         meta = obj.meta
         _check_version(r, meta, versioned)
@@ -144,7 +159,7 @@ async def delete_object(r: S3Request) -> web.StreamResponse:
             if r.query["versionId"] != version_id(meta, versioned):
                 return empty(204)
             h["x-amz-version-id"] = r.query["versionId"]
-        await svc.objects.delete(r.bucket, r.key)
+        await svc.remote.delete(r.bucket, r.key)
     except ObjectNotFound:
         pass  # S3 deletes are idempotent
     return empty(204, h)
@@ -183,6 +198,8 @@ async def copy_object(r: S3Request) -> web.StreamResponse:
             raise NoSuchVersion(src_key, src_version)
         check_conditions(r.headers, meta, prefix="x-amz-copy-source-if-", read=False)
 
+    if svc.remote.backed(src) is not None and not svc.remote.is_cached(src, src_key):
+        await svc.remote.fetch(src, src_key)
     custom = metadata_from_request(r.headers) if directive == "REPLACE" else None
     if custom is None:
         meta, _ = svc.objects.stat(src, src_key)
@@ -212,7 +229,7 @@ async def delete_objects(r: S3Request) -> web.StreamResponse:
                 except ObjectNotFound:
                     deleted.append(X.Deleted(o.key, o.version_id))
                     continue
-            await svc.objects.delete(r.bucket, o.key)
+            await svc.remote.delete(r.bucket, o.key)
             deleted.append(X.Deleted(o.key, o.version_id))
         except ObjectNotFound:
             deleted.append(X.Deleted(o.key, o.version_id))
@@ -231,3 +248,34 @@ async def get_object_acl(r: S3Request) -> web.StreamResponse:
 from ..errors import register as _register  # noqa: E402
 
 _register(NoSuchVersion, 404, "NoSuchVersion")
+
+
+async def _stream(r: S3Request, got: StreamedObject, versioned: bool) -> web.StreamResponse:
+    """A body still arriving from a backend (cold GET or pass-through range); a failure after
+    the headers aborts the connection so the client sees a short body, not a complete 200."""
+    a = got.attrs
+    meta = got.meta or ObjectMeta(name=r.key, size=got.total, version=a.version,
+                                  mtime_ns=a.last_modified_ns, custom={"ETag": a.etag})
+    if not meta.mtime_ns:
+        meta.mtime_ns = a.last_modified_ns
+    check_conditions(r.headers, meta)
+    h = response_headers(meta, versioned, False)
+    if a.content_type:
+        h["Content-Type"] = a.content_type
+    h["x-amz-request-id"] = request_id()
+    status = 200
+    if got.is_range:
+        status = 206
+        h["Content-Range"] = f"bytes {got.offset}-{got.offset + got.size - 1}/{got.total}"
+    resp = web.StreamResponse(status=status, headers=h)
+    resp.content_length = got.size
+    await resp.prepare(r.http)
+    try:
+        async for chunk in got.chunks:
+            await resp.write(chunk)
+    except BaseException:
+        if r.http.transport is not None:
+            r.http.transport.abort()
+        raise
+    await resp.write_eof()
+    return resp

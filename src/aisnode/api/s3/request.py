@@ -21,8 +21,10 @@ class S3Request:
 
     @property
     def bucket(self) -> Bucket:
-        validate_bucket_name(self.bucket_name)
-        return Bucket(self.bucket_name)
+        """The addressed bucket: ais, or the remote bucket of that name in the bucket map."""
+        from ..keys import SERVICES
+
+        return self.http.app[SERVICES].buckets.by_name(self.bucket_name)
 
     @property
     def headers(self):  # type: ignore[no-untyped-def]

@@ -19,8 +19,14 @@ from ...core.storage import layout, walk
 from ...core.storage.executor import run_blocking
 from ...core.storage.mountpaths import Mountpaths
 from ...backends.registry import Backends
-from ...errors import BucketAlreadyExists, BucketNotEmpty, BucketNotFound, NotSupported
-from ...wire.bucket import Bucket
+from ...errors import (
+    BucketAlreadyExists,
+    BucketNotEmpty,
+    BucketNotFound,
+    InvalidRequest,
+    NotSupported,
+)
+from ...wire.bucket import Bucket, validate_bucket_name
 from ..target.multipart import MultipartService
 
 
@@ -108,6 +114,21 @@ class BucketService:
             return not self.multipart.list_uploads(bck)
 
         return await run_blocking(check)
+
+    def by_name(self, name: str) -> Bucket:
+        """The bucket an S3 request names [AIS InitByNameOnly]: the ais bucket if there is
+        one, else the one bucket of another provider with that name in the bucket map."""
+        validate_bucket_name(name)
+        ais = Bucket(name)
+        if self.map.lookup(ais) is not None:
+            return ais
+        others = [b for b in self.map.list() if b.name == name]
+        if len(others) == 1:
+            return others[0]
+        if len(others) > 1:
+            raise InvalidRequest(f'bucket name "{name}" is ambiguous: '
+                                 + ", ".join(str(b) for b in others))
+        return ais
 
     def head(self, bck: Bucket) -> dict[str, Any]:
         bck.validate()

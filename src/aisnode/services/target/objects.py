@@ -67,6 +67,9 @@ class PutOptions:
     return more custom metadata (write-through to a backend happens here). Raising aborts."""
     version: str | None = None
     """Use this version instead of the bucket's counter (remote objects keep the backend's)."""
+    check: Callable[[ObjectMeta | None], None] | None = None
+    """Called under the object's lock just before publishing, with the current object's
+    metadata (None if absent); raising aborts (conditional writes)."""
 
 
 @dataclass
@@ -140,7 +143,7 @@ class ObjectService:
             fsync = opts.fsync if opts.fsync is not None else (
                 self.cfg.fsync_put
                 or bool(int(props.get("features", "0")) & bucket_props.FEATURE_FSYNC_PUT))
-            await self._commit(bck, name, path, wf, meta, props, fsync, opts.version)
+            await self._commit(bck, name, path, wf, meta, props, fsync, opts.version, opts.check)
             digests = {k: wf.extra_digest(k) for k in wf.extra}
             return PutResult(meta, digests)
         except BaseException:
@@ -148,8 +151,11 @@ class ObjectService:
             raise
 
     async def _commit(self, bck: Bucket, name: str, path: str, wf: WorkFile, meta: ObjectMeta,
-                      props: dict[str, Any], fsync: bool, version: str | None = None) -> None:
+                      props: dict[str, Any], fsync: bool, version: str | None = None,
+                      check: Callable[[ObjectMeta | None], None] | None = None) -> None:
         async with self.locks.hold(path):
+            if check is not None:
+                check(local_object.read_meta(path))
             now = time.time_ns()
             meta.atime_ns = meta.mtime_ns = now
             if version is not None:

@@ -36,6 +36,7 @@ ETAG = "ETag"
 LAST_MODIFIED = "LastModified"
 REMOTE_VERSION = "remote-version"
 REMOTE_MD5 = "remote-md5"
+REMOTE_ETAG = "remote-etag"
 
 
 @dataclass
@@ -69,6 +70,7 @@ def remote_custom(provider: str, a: RemoteAttrs) -> dict[str, str]:
     out = {SOURCE: provider}
     if a.etag:
         out[ETAG] = a.etag
+        out[REMOTE_ETAG] = a.etag
     if a.last_modified_ns:
         out[LAST_MODIFIED] = formatdate(a.last_modified_ns / 1e9, usegmt=True)
     if a.version:
@@ -83,6 +85,8 @@ def cached_identity(meta: ObjectMeta) -> str:
     c = meta.custom
     if c.get(REMOTE_VERSION):
         return c[REMOTE_VERSION]
+    if c.get(REMOTE_ETAG):
+        return c[REMOTE_ETAG]
     if c.get(ETAG):
         return c[ETAG]
     if c.get(LAST_MODIFIED):  # servers without ETags (plain HTTP): mtime:size, as identity()
