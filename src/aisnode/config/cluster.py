@@ -16,6 +16,9 @@ class ClusterConfig:
     """Default checksum of new buckets."""
     versioning: bool = True
     """Default `versioning.enabled` of new buckets."""
+    features: tuple[str, ...] = ()
+    """Cluster feature flags (AIS names): `S3-Presigned-Request` replays AWS-presigned S3
+    requests against S3 and caches what they read."""
     fsync_put: bool = False
     """fsync every PUT before it is acknowledged (AIS feature `Fsync-PUT`); buckets can also ask."""
     max_object_name: int = 1024

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from ...errors import AisError, NotSupported
 from ..keys import SERVICES
-from . import auth, buckets, listing, multipart, objects
+from . import auth, buckets, listing, multipart, objects, presigned
 from . import xml as X
 from .request import S3Request, parse
 from .responses import xml
@@ -218,6 +218,10 @@ async def serve(request: web.Request, prefix: str, vhost_domain: str = "") -> we
     """Answer one S3 request; `prefix` the mount point, `vhost_domain` for a virtual-hosted one."""
     request["s3"] = True  # from here on errors render as S3 XML
     r = parse(request, prefix, vhost_domain)
+    cfg = request.app[SERVICES].cfg.cluster
+    if (presigned.FEATURE in cfg.features and r.bucket_name and r.key
+            and presigned.applies(r)):
+        return await presigned.handle(r)  # S3 checks the client's own signature
     await auth.authenticate(r, prefix, r.bucket_name if vhost_domain else "")
     return await resolve(r)(r)
 

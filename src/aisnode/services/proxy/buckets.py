@@ -39,7 +39,8 @@ class BucketService:
         self.multipart = multipart
         self.backends = backends
 
-    async def ensure(self, bck: Bucket, *, add: bool = True) -> dict[str, Any]:
+    async def ensure(self, bck: Bucket, *, add: bool = True, lookup: bool = True
+                     ) -> dict[str, Any]:
         """Props of `bck`; a remote bucket seen for the first time is checked at its backend
         and added to the bucket map (unless `add` is False) [AIS "lookup remote bucket"]."""
         bck.validate()
@@ -48,9 +49,10 @@ class BucketService:
             return props
         if bck.is_ais:
             raise BucketNotFound(str(bck))
-        backend = self.backends.get(bck.provider)
         props = self.default_props(bck.provider)
-        facts = await backend.head_bucket(bck, props=props)
+        facts = {}
+        if lookup:  # `--skip-lookup`: add without asking the backend
+            facts = await self.backends.get(bck.provider).head_bucket(bck, props=props)
         if facts.get("region") and bck.provider == "aws":
             props["extra"]["aws"]["cloud_region"] = facts["region"]
         if facts.get("original_url") and bck.provider == "ht":

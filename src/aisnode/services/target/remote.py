@@ -183,12 +183,21 @@ class RemoteObjects:
 
         return StreamedObject(reader.attrs, chunks(), rng[1], offset=rng[0])
 
-    async def _cold(self, b: Backed, bck: Bucket, name: str, path: str) -> StreamedObject:
+    async def cache_stream(self, bck: Bucket, name: str, reader: RemoteReader) -> StreamedObject:
+        """Serve and cache a download opened elsewhere (S3 presigned pass-through)."""
+        b = self.backed(bck)
+        assert b is not None
+        _, path = self.objects.locate(bck, name)
+        return await self._cold(b, bck, name, path, reader)
+
+    async def _cold(self, b: Backed, bck: Bucket, name: str, path: str,
+                    reader: RemoteReader | None = None) -> StreamedObject:
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[None] = loop.create_future()
         self._inflight[path] = fut
         try:
-            reader = await b.backend.get_object(b.remote, name, props=b.props)
+            if reader is None:
+                reader = await b.backend.get_object(b.remote, name, props=b.props)
         except BaseException as e:
             self._finish(path, fut, e)
             raise
