@@ -4,6 +4,11 @@
 set -euo pipefail
 pkgs=()
 command -v rclone >/dev/null 2>&1 || pkgs+=(rclone)
+# bench/ (make bench, tests/bench): nginx with WebDAV (Debian's nginx has ngx_http_dav_module),
+# wrk and curl as generator checks
+{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1 || pkgs+=(nginx)
+command -v wrk >/dev/null 2>&1 || pkgs+=(wrk)
+command -v curl >/dev/null 2>&1 || pkgs+=(curl)
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
