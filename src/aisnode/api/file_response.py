@@ -7,11 +7,16 @@ overwrite cannot mix old metadata with new bytes.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import BinaryIO
 
 from aiohttp import web
 
 CHUNK = 1 << 20
+INLINE = 256 << 10
+"""Slices up to this size are read on the event loop: a page-cache read costs microseconds,
+far less than a thread-pool round trip (measured: GETs of 4 KiB objects were dominated by the
+executor hop)."""
 
 
 class FileSliceResponse(web.StreamResponse):
@@ -33,9 +38,13 @@ class FileSliceResponse(web.StreamResponse):
             loop = asyncio.get_running_loop()
             if transport is None:
                 raise ConnectionResetError("connection lost")
+            if self._count <= INLINE:
+                await self.write(os.pread(self._file.fileno(), self._count, self._offset))
+                await super().write_eof()
+                return writer
             try:
                 await loop.sendfile(transport, self._file, self._offset, self._count)
-            except NotImplementedError:
+            except NotImplementedError:  # uvloop transports: read in the pool, write here
                 await self._fallback(loop)
             await super().write_eof()
             return writer
