@@ -6,6 +6,7 @@ its work file. Disk-full surfaces as InsufficientStorage (507) with nothing half
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
 import secrets
@@ -47,42 +48,54 @@ class WorkFile:
         self.size = 0
 
     def write_chunks(self, chunks: list[bytes]) -> None:
-        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        mv = memoryview(data)
+        """Write and hash a batch (blocking). `writev` avoids joining the batch into a copy."""
         try:
-            while mv:
-                n = os.write(self.fd, mv)
-                mv = mv[n:]
+            _writev_all(self.fd, chunks)
         except OSError as e:
             raise _disk_error(e) from e
-        self.hasher.update(data)
-        for h in self.extra.values():
-            if h is not self.hasher:
-                h.update(data)
-        self.size += len(data)
+        hashers = [self.hasher, *(h for h in self.extra.values() if h is not self.hasher)]
+        for c in chunks:
+            for h in hashers:
+                h.update(c)
+            self.size += len(c)
 
     async def fill(self, src: AsyncIterable[bytes], expected: int | None = None,
                    limit: int | None = None) -> None:
-        """Consume `src` into the file; checks the length against `expected`."""
-        buf: list[bytes] = []
-        n = 0
-        async for chunk in src:
-            if not chunk:
-                continue
-            buf.append(chunk)
-            n += len(chunk)
-            if limit is not None and self.size + n > limit:
-                from ...errors import EntityTooLarge
+        """Consume `src` into the file; checks the length against `expected`.
 
-                raise EntityTooLarge("object", limit)
-            if n >= BATCH:
-                await run_blocking(self.write_chunks, buf)
-                buf, n = [], 0
-        if buf:
-            if n <= INLINE_LIMIT:
-                self.write_chunks(buf)
-            else:
-                await run_blocking(self.write_chunks, buf)
+        Batches are written in the I/O pool while the next batch is received (one write in
+        flight), so network and disk overlap; `received` counts bytes taken from `src`.
+        """
+        buf: list[bytes] = []
+        n = received = 0
+        pending: asyncio.Future[None] | None = None
+        try:
+            async for chunk in src:
+                if not chunk:
+                    continue
+                buf.append(chunk)
+                n += len(chunk)
+                received += len(chunk)
+                if limit is not None and received > limit:
+                    from ...errors import EntityTooLarge
+
+                    raise EntityTooLarge("object", limit)
+                if n >= BATCH:
+                    if pending is not None:
+                        await pending
+                    pending = asyncio.ensure_future(run_blocking(self.write_chunks, buf))
+                    buf, n = [], 0
+            if pending is not None:
+                await pending
+                pending = None
+            if buf:
+                if n <= INLINE_LIMIT:
+                    self.write_chunks(buf)
+                else:
+                    await run_blocking(self.write_chunks, buf)
+        finally:
+            if pending is not None:  # never leave a write running on an fd about to be closed
+                await asyncio.gather(pending, return_exceptions=True)
         if expected is not None and self.size != expected:
             raise IncompleteBody(expected, self.size)
 
@@ -123,6 +136,20 @@ class WorkFile:
             os.unlink(self.path)
         except FileNotFoundError:
             pass
+
+
+def _writev_all(fd: int, bufs: list[bytes]) -> None:
+    """writev until every byte is written (a short write resumes where it stopped)."""
+    views = [memoryview(b) for b in bufs if b]
+    while views:
+        n = os.writev(fd, views[:1024])  # IOV_MAX
+        while n and views:
+            if n >= len(views[0]):
+                n -= len(views[0])
+                views.pop(0)
+            else:
+                views[0] = views[0][n:]
+                n = 0
 
 
 def _make_parent(dst: str) -> None:
