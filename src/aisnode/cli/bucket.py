@@ -30,11 +30,13 @@ SubParsers = Any  # argparse._SubParsersAction, which has no public name
 
 # --- create / rm ---------------------------------------------------------------------------------
 def add_create(sub: SubParsers, name: str = "create") -> None:
-    p = sub.add_parser(name, help="create ais:// buckets", description="Create one or more buckets.")
+    p = sub.add_parser(
+        name, help="create ais:// buckets", description="Create one or more buckets."
+    )
     p.add_argument("buckets", nargs="+", metavar="BUCKET")
     p.add_argument(
         "--props", default="",
-        help="""bucket props as 'k=v k2=v2' or JSON, e.g. "checksum.type=md5 versioning.enabled=false\"""",
+        help="bucket props as 'k=v k2=v2' or JSON, e.g. 'checksum.type=md5 mirror.enabled=true'",
     )
     p.set_defaults(func=cmd_create)
 
@@ -83,7 +85,9 @@ def add_ls(sub: SubParsers, name: str = "ls") -> None:
         "provider; with BUCKET[/PREFIX] list objects.",
     )
     p.add_argument("uri", nargs="?", default="", metavar="BUCKET[/PREFIX]")
-    p.add_argument("--props", default="", help=f"comma-separated {','.join(ALL_LIST_PROPS)} or 'all'")
+    p.add_argument(
+        "--props", default="", help=f"comma-separated {','.join(ALL_LIST_PROPS)} or 'all'"
+    )
     p.add_argument("--prefix", default="", help="list only objects whose names start with PREFIX")
     p.add_argument("--name-only", action="store_true", help="list names only (fastest)")
     p.add_argument("--nr", "--non-recursive", dest="non_recursive", action="store_true",

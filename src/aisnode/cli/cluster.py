@@ -74,7 +74,8 @@ async def cmd_config_cluster(ctx: Ctx, args: argparse.Namespace) -> None:
     if args.json:
         print_json(ctx.out, flat)
         return
-    print_table(ctx.out, ["PROPERTY", "VALUE"], ([k, format_value(v)] for k, v in sorted(flat.items())))
+    rows = ([k, format_value(v)] for k, v in sorted(flat.items()))
+    print_table(ctx.out, ["PROPERTY", "VALUE"], rows)
 
 
 def add_cluster_group(sub: SubParsers) -> None:

@@ -18,7 +18,8 @@ import aiohttp
 
 from ..client import DEFAULT_ENDPOINT, Client
 from ..errors import AisError
-from . import bucket, cluster, object as obj
+from . import bucket, cluster
+from . import object as obj
 from .context import Ctx, UsageError
 
 ENV_ENDPOINT = "AIS_ENDPOINT"
@@ -51,7 +52,8 @@ def build_parser() -> Parser:
     p = Parser(
         prog="aisctl",
         description="Command-line client for aisnode and AIStore clusters.",
-        epilog=f"The endpoint comes from --endpoint, else ${ENV_ENDPOINT}, else {DEFAULT_ENDPOINT}.",
+        epilog=f"The endpoint comes from --endpoint, else ${ENV_ENDPOINT}, "
+        f"else {DEFAULT_ENDPOINT}.",
     )
     p.add_argument("--endpoint", default="", help="cluster URL, e.g. http://127.0.0.1:8080")
     sub = p.add_subparsers(dest="cmd", metavar="COMMAND")

@@ -72,7 +72,7 @@ async def cmd_put(ctx: Ctx, args: argparse.Namespace) -> None:
         if not args.dry_run:
             with Transfer(name, None) as bar:
                 await ctx.client.put_object(bck, name, sys.stdin.buffer, progress=bar.advance)
-        ctx.say(f'PUT (standard input) => {bck}/{name}')
+        ctx.say(f"{_dry(args)}PUT (standard input) => {bck}/{name}")
         return
     src = Path(args.src)
     if src.is_dir():
@@ -85,10 +85,16 @@ async def cmd_put(ctx: Ctx, args: argparse.Namespace) -> None:
         size = src.stat().st_size
         with Transfer(obj, size) as bar:
             await ctx.client.put_object(bck, obj, src, progress=bar.advance)
-    ctx.say(f'PUT "{args.src}" => {bck}/{obj}')
+    ctx.say(f'{_dry(args)}PUT "{args.src}" => {bck}/{obj}')
 
 
-async def _put_dir(ctx: Ctx, args: argparse.Namespace, bck: Bucket, root: Path, prefix: str) -> None:
+def _dry(args: argparse.Namespace) -> str:
+    return "[DRY RUN] " if args.dry_run else ""
+
+
+async def _put_dir(
+    ctx: Ctx, args: argparse.Namespace, bck: Bucket, root: Path, prefix: str
+) -> None:
     files = dir_files(root, args.recursive)
     items = [(f, object_name_for(f, prefix, root)) for f in files]
     total = sum(f.stat().st_size for f, _ in items)

@@ -18,12 +18,14 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
-    TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 _IEC = (("EiB", 1 << 60), ("PiB", 1 << 50), ("TiB", 1 << 40), ("GiB", 1 << 30),
         ("MiB", 1 << 20), ("KiB", 1 << 10))
@@ -57,7 +59,7 @@ def format_value(v: Any) -> str:
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested props to dotted keys: `{"checksum": {"type": "md5"}}` -> `{"checksum.type": "md5"}`."""
+    """Nested props to dotted keys: `{"checksum": {"type": "md5"}}` -> `{"checksum.type": ...}`."""
     out: dict[str, Any] = {}
     for k, v in tree.items():
         key = f"{prefix}{k}"
@@ -153,7 +155,9 @@ def make_console(stderr: bool = False) -> Console:
     )
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, no_headers: bool = False) -> Table:
+def table(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], *, no_headers: bool = False
+) -> Table:
     """Borderless, left-aligned columns separated by two spaces, like `ais` tables."""
     t = Table(
         box=None, show_header=not no_headers, header_style="bold", pad_edge=False,
@@ -186,6 +190,15 @@ def print_json(console: Console, doc: Any) -> None:
 
 
 # --- progress ------------------------------------------------------------------------------------
+class SpeedColumn(ProgressColumn):
+    """Transfer speed in IEC units (`12.50MiB/s`), matching the sizes the CLI prints."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        shown = "?" if speed is None else f"{format_size(int(speed))}/s"
+        return Text(shown, style="progress.data.speed")
+
+
 class Transfer:
     """Byte progress over one or many files; a no-op unless stderr is a terminal."""
 
@@ -199,14 +212,14 @@ class Transfer:
                 TextColumn("{task.description}"),
                 BarColumn(),
                 DownloadColumn(binary_units=True),
-                TransferSpeedColumn(),
+                SpeedColumn(),
                 TimeRemainingColumn(),
                 console=Console(file=sys.stderr),
                 transient=True,
             )
             self._task = self._progress.add_task(description, total=total)
 
-    def __enter__(self) -> "Transfer":
+    def __enter__(self) -> Transfer:
         if self._progress is not None:
             self._progress.start()
         return self

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import stat
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import IO, Any
 from urllib.parse import quote
@@ -25,16 +25,18 @@ from ..errors import InvalidRequest
 from ..wire import actions, messages, paths, query
 from ..wire import headers as H
 from ..wire.bucket import Bucket, Namespace, normalize_provider
+from .bodies import CHUNK_SIZE, Source, UploadBody
 from .errors import ClientError, make_error
 from .types import ClusterMap, ObjectAttrs, ProgressFn
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:8080"
-CHUNK_SIZE = 1 << 20
 USER_AGENT = "aisnode-client/0.1"
 HEAD_PROPS = "checksum,atime,version,custom"
+MAX_REDIRECTS = 3
 _JSON = {"Content-Type": "application/json"}
+_REDIRECTS = (301, 302, 303, 307, 308)
+H_LOCATION = "Location"
 
-Source = str | os.PathLike[str] | bytes | IO[bytes] | AsyncIterable[bytes]
 Sink = str | os.PathLike[str] | IO[bytes]
 
 
@@ -78,8 +80,11 @@ class Client:
             self._headers["Authorization"] = f"Bearer {token}"
         self._timeout = timeout or aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=300)
         self._session: aiohttp.ClientSession | None = None
+        # blocking reads/writes of object bodies; one thread keeps memory flat (each extra
+        # thread would get its own malloc arena full of freed 1 MiB chunks)
+        self._io: ThreadPoolExecutor | None = None
 
-    async def __aenter__(self) -> "Client":
+    async def __aenter__(self) -> Client:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -90,12 +95,21 @@ class Client:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._io is not None:
+            self._io.shutdown(wait=False)
+            self._io = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
         return self._session
+
+    @property
+    def io(self) -> ThreadPoolExecutor:
+        if self._io is None:
+            self._io = ThreadPoolExecutor(1, thread_name_prefix="aisnode-client-io")
+        return self._io
 
     # --- transport -----------------------------------------------------------------------------
     def _url(self, path: str, params: Mapping[str, str] | None = None) -> URL:
@@ -106,21 +120,29 @@ class Client:
     async def _call(
         self,
         method: str,
-        path: str,
+        path: str | URL,
         *,
         params: Mapping[str, str] | None = None,
         data: Any = None,
         headers: Mapping[str, str] | None = None,
+        follow: bool = True,
+        expect100: bool = False,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Send one request; yield the response if 2xx, else raise the mapped error."""
+        """Send one request; yield the response if 2xx, else raise the mapped error.
+
+        With `follow=False` a redirect is yielded too (the caller re-sends the body).
+        """
+        url = path if isinstance(path, URL) else self._url(path, params)
         try:
             resp = await self.session.request(
-                method, self._url(path, params), data=data, headers=headers
+                method, url, data=data, headers=headers, allow_redirects=follow,
+                expect100=expect100,
             )
         except aiohttp.ClientConnectionError as e:
             raise ClientError(0, f"cannot reach {self.endpoint}: {e}") from e
         try:
-            if resp.status >= 300:
+            redirect = not follow and resp.status in _REDIRECTS and H_LOCATION in resp.headers
+            if resp.status >= 300 and not redirect:
                 body = "" if method == "HEAD" else await resp.text(errors="replace")
                 if not body.strip():
                     body = resp.headers.get(H.ERROR, "")
@@ -300,36 +322,34 @@ class Client:
         """Upload from a file path, an open binary file (e.g. stdin), bytes or an async iterable.
 
         Bodies of known size are sent with Content-Length, others chunked; the body is read in
-        `CHUNK_SIZE` pieces and never held in memory as a whole.
+        `CHUNK_SIZE` pieces and never held in memory as a whole. A redirect (AIS proxies answer
+        PUT with 307) is followed by sending the body again; a pipe or async iterable is sent
+        with `Expect: 100-continue` so that it is still unread when the redirect comes.
         """
         hdrs = {"Content-Type": "application/octet-stream"}
         if checksum:
             hdrs[H.CHECKSUM_TYPE], hdrs[H.CHECKSUM_VALUE] = checksum
-        opened: IO[bytes] | None = None
-        try:
-            body: Any
-            if isinstance(source, (str, os.PathLike)):
-                opened = open(source, "rb")  # noqa: SIM115 - closed below
-                size = os.fstat(opened.fileno()).st_size
-                body = _read_chunks(opened, progress)
-            elif isinstance(source, bytes):
-                size = len(source)
-                body = _bytes_chunks(source, progress)
-            elif isinstance(source, AsyncIterable):
-                body = _counted(source, progress)
-            else:
-                if size is None:
-                    size = _regular_file_size(source)
-                body = _read_chunks(source, progress)
-            if size is not None:
-                hdrs["Content-Length"] = str(size)
-            async with self._call(
-                "PUT", self._opath(bck, name), params=bck.query(), data=body, headers=hdrs
-            ) as resp:
-                return ObjectAttrs.from_headers(resp.headers, size=size or 0)
-        finally:
-            if opened is not None:
-                opened.close()
+        body = UploadBody(source, size, progress, self.io)
+        if body.size is not None:
+            hdrs["Content-Length"] = str(body.size)
+        url = self._url(self._opath(bck, name), bck.query())
+        for _ in range(MAX_REDIRECTS + 1):
+            stream = body.stream(url)
+            try:
+                async with self._call(
+                    "PUT", url, data=stream, headers=hdrs, follow=False,
+                    expect100=not body.replayable,
+                ) as resp:
+                    if resp.status in _REDIRECTS:
+                        url = url.join(URL(resp.headers[H_LOCATION], encoded=True))
+                        continue
+                    return ObjectAttrs.from_headers(resp.headers, size=body.size or body.sent)
+            finally:
+                # a writer cancelled by an early reply may still be inside the generator; its
+                # cancellation then closes the generator (and file) instead
+                if not getattr(stream, "ag_running", False):
+                    await stream.aclose()
+        raise ClientError(0, f"too many redirects uploading {bck}/{name}")
 
     async def get_object(
         self,
@@ -356,19 +376,16 @@ class Client:
                     resp.status, f"server ignored the byte range ({rng}) of {bck}/{name}"
                 )
             loop = asyncio.get_running_loop()
-            out: IO[bytes]
-            if isinstance(dest, (str, os.PathLike)):
-                out = open(dest, "wb")  # noqa: SIM115 - closed below
-            else:
-                out = dest
+            # opened only now, after a successful reply; closed below
+            out = open(dest, "wb") if isinstance(dest, (str, os.PathLike)) else dest  # noqa: SIM115
             written = 0
             try:
                 async for chunk in resp.content.iter_chunked(CHUNK_SIZE):
-                    await loop.run_in_executor(None, out.write, chunk)
+                    await loop.run_in_executor(self.io, out.write, chunk)
                     written += len(chunk)
                     if progress:
                         progress(len(chunk))
-                await loop.run_in_executor(None, out.flush)
+                await loop.run_in_executor(self.io, out.flush)
             finally:
                 if out is not dest:
                     out.close()
@@ -383,6 +400,10 @@ class Client:
             "GET", self._opath(bck, name), params=bck.query(),
             headers={"Range": rng} if rng else None,
         ) as resp:
+            if rng and resp.status != 206:
+                raise ClientError(
+                    resp.status, f"server ignored the byte range ({rng}) of {bck}/{name}"
+                )
             return await resp.read()
 
     async def head_object(self, bck: Bucket, name: str, props: str = HEAD_PROPS) -> ObjectAttrs:
@@ -432,48 +453,6 @@ class Client:
                     return st
                 await asyncio.sleep(interval)
                 interval = min(interval * 1.5, 2.0)
-
-
-# --- body helpers --------------------------------------------------------------------------------
-async def _read_chunks(f: IO[bytes], progress: ProgressFn | None) -> AsyncIterator[bytes]:
-    loop = asyncio.get_running_loop()
-    while True:
-        buf = await loop.run_in_executor(None, f.read, CHUNK_SIZE)
-        if not buf:
-            return
-        if progress:
-            progress(len(buf))
-        yield buf
-
-
-async def _bytes_chunks(data: bytes, progress: ProgressFn | None) -> AsyncIterator[bytes]:
-    view = memoryview(data)
-    for i in range(0, len(data), CHUNK_SIZE):
-        piece = bytes(view[i : i + CHUNK_SIZE])
-        if progress:
-            progress(len(piece))
-        yield piece
-
-
-async def _counted(src: AsyncIterable[bytes], progress: ProgressFn | None) -> AsyncIterator[bytes]:
-    async for piece in src:
-        if progress:
-            progress(len(piece))
-        yield piece
-
-
-def _regular_file_size(f: IO[bytes]) -> int | None:
-    """Remaining size of a seekable regular file, None for pipes and terminals."""
-    try:
-        st = os.fstat(f.fileno())
-    except (AttributeError, OSError, ValueError):
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    try:
-        return st.st_size - f.tell()
-    except OSError:
-        return None
 
 
 def _page_from_json(doc: dict[str, Any]) -> messages.ListPage:

@@ -35,7 +35,7 @@ class ObjectAttrs:
     mirror_paths: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_headers(cls, hdrs: Mapping[str, str], *, size: int | None = None) -> "ObjectAttrs":
+    def from_headers(cls, hdrs: Mapping[str, str], *, size: int | None = None) -> ObjectAttrs:
         """Read the attributes; `hdrs` may be a multidict (one custom pair per line)."""
         custom: dict[str, str] = {}
         getall = getattr(hdrs, "getall", None)
@@ -72,7 +72,7 @@ class NodeInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "NodeInfo":
+    def from_json(cls, doc: Mapping[str, Any]) -> NodeInfo:
         pub = doc.get("public_net") or {}
         url = pub.get("direct_url") or ""
         if not url and pub.get("node_ip_addr"):
@@ -98,7 +98,7 @@ class ClusterMap:
     raw: dict[str, Any]
 
     @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "ClusterMap":
+    def from_json(cls, doc: Mapping[str, Any]) -> ClusterMap:
         def nodes(key: str) -> list[NodeInfo]:
             m = doc.get(key) or {}
             return sorted((NodeInfo.from_json(v) for v in m.values()), key=lambda n: n.node_id)

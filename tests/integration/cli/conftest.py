@@ -1,37 +1,26 @@
-"""A real `aisnode run` process for CLI tests, and a helper to run `aisctl` against it.
+"""Fixtures for `aisctl` tests: run the CLI as a subprocess against the session's server.
 
-Self-contained (no imports from other conftest files) so the server fixture can move to a
-shared conftest later. The server is started once per session on a free port with a temporary
-data directory, and stopped by PID with SIGTERM (SIGKILL after a grace period).
+The server is the shared `node` fixture (`tests/conftest.py`, a real `aisnode run` process
+started once per session and stopped by PID with SIGTERM).
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 import aisnode
+from tests.support.server import NodeProcess
 
 SRC_DIR = Path(aisnode.__file__).resolve().parents[1]
-START_TIMEOUT = 30.0
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+Aisctl = Callable[..., "subprocess.CompletedProcess[bytes]"]
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:
@@ -42,82 +31,14 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
-@dataclass
-class NodeProcess:
-    """A running single-node server."""
-
-    endpoint: str
-    port: int
-    data_dir: Path
-    proc: subprocess.Popen[bytes]
-    log_path: Path
-
-    def log_tail(self, n: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return ""
-
-
-def start_node(data_dir: Path, timeout: float = START_TIMEOUT) -> NodeProcess:
-    """Start `aisnode run` and wait until `GET /v1/health` answers 200."""
-    port = free_port()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log_path = data_dir.parent / f"aisnode-{port}.log"
-    log = open(log_path, "wb")  # noqa: SIM115 - owned by the child
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aisnode.cli.node", "run", "--port", str(port),
-         "--data-dir", str(data_dir)],
-        stdout=log, stderr=subprocess.STDOUT, env=subprocess_env(),
-    )
-    log.close()
-    node = NodeProcess(f"http://127.0.0.1:{port}", port, data_dir, proc, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"aisnode exited with {proc.returncode}:\n{node.log_tail()}")
-        try:
-            with urllib.request.urlopen(node.endpoint + "/v1/health", timeout=1) as r:
-                if r.status == 200:
-                    return node
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    stop_node(node)
-    raise RuntimeError(f"aisnode not healthy after {timeout}s:\n{node.log_tail()}")
-
-
-def stop_node(node: NodeProcess, grace: float = 10.0) -> None:
-    """SIGTERM the server by PID; SIGKILL if it does not exit within `grace` seconds."""
-    if node.proc.poll() is not None:
-        return
-    os.kill(node.proc.pid, signal.SIGTERM)
-    try:
-        node.proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        os.kill(node.proc.pid, signal.SIGKILL)
-        node.proc.wait()
-
-
-@pytest.fixture(scope="session")
-def aisnode_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
-    node = start_node(tmp_path_factory.mktemp("aisnode") / "data")
-    try:
-        yield node
-    finally:
-        stop_node(node)
-
-
-Aisctl = Callable[..., "subprocess.CompletedProcess[bytes]"]
-
-
 @pytest.fixture
-def aisctl(aisnode_server: NodeProcess, tmp_path: Path) -> Aisctl:
+def aisctl(node: NodeProcess, tmp_path: Path) -> Aisctl:
     """Run `aisctl ARGS...` against the server; returns the CompletedProcess (bytes).
 
     Keyword args: `input` (bytes for stdin), `cwd` (default: the test's tmp dir),
     `endpoint` (override AIS_ENDPOINT), `timeout`.
     """
+
     def run(
         *args: str,
         input: bytes | None = None,
@@ -125,7 +46,7 @@ def aisctl(aisnode_server: NodeProcess, tmp_path: Path) -> Aisctl:
         endpoint: str | None = None,
         timeout: float = 120,
     ) -> subprocess.CompletedProcess[bytes]:
-        env = subprocess_env(AIS_ENDPOINT=endpoint or aisnode_server.endpoint)
+        env = subprocess_env(AIS_ENDPOINT=endpoint or node.url)
         return subprocess.run(
             [sys.executable, "-m", "aisnode.cli.main", *args],
             input=input if input is not None else b"", capture_output=True,

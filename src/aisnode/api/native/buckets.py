@@ -4,8 +4,8 @@ summary/info, multi-object jobs."""
 from __future__ import annotations
 
 import json
-import os
 from email.utils import formatdate
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -83,8 +83,8 @@ async def _list_objects(request: web.Request, svc: Services, bck: Bucket,
         with_meta=not name_only,
     )
     res = await svc.lister.list(bck, req)
-    entries = [_entry(it, props, flags, svc.cluster.target_id) for it in res.items
-               if not (it.is_dir and flags & m.LS_NO_DIRS)]
+    entries = [_entry(it, props, flags, svc.cluster.target_id, svc.objects.mountpaths.owner)
+               for it in res.items if not (it.is_dir and flags & m.LS_NO_DIRS)]
     return _page(request, uuid, res.token, entries)
 
 
@@ -102,7 +102,8 @@ def _page(request: web.Request, uuid: str, token: str,
     return web.json_response(doc)
 
 
-def _entry(it: ListedItem, props: set[str], flags: int, node_id: str) -> m.ListEntry:
+def _entry(it: ListedItem, props: set[str], flags: int, node_id: str,
+           mountpath_of: Callable[[str], str] = lambda p: "") -> m.ListEntry:
     """An item as AIS's list entry (LsoEnt), filled per requested props."""
     if it.is_dir:
         return m.ListEntry(n=it.name, f=m.ENTRY_IS_DIR | m.ENTRY_CACHED)
@@ -121,7 +122,7 @@ def _entry(it: ListedItem, props: set[str], flags: int, node_id: str) -> m.ListE
     if "version" in props:
         e.v = meta.version
     if "location" in props:
-        e.t = f"t[{node_id}]:{os.path.dirname(it.path)}"
+        e.t = f"t[{node_id}]:{mountpath_of(it.path)}"
     if "copies" in props:
         e.c = 1
     if "custom" in props and meta.custom:

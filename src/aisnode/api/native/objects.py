@@ -99,7 +99,7 @@ async def head(request: web.Request) -> web.StreamResponse:
     hdrs[H.PRESENT] = "true" if present else "false"
     hdrs[H.OBJ_NAME] = name
     if "location" in props:
-        hdrs[H.LOCATION] = f"t[{svc.cluster.target_id}]:{path}"
+        hdrs[H.LOCATION] = f"t[{svc.cluster.target_id}]:{svc.objects.mountpaths.owner(path)}"
     resp = web.StreamResponse(status=200, headers=hdrs)
     resp.content_length = meta.size
     return resp

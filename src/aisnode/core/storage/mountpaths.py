@@ -41,6 +41,13 @@ class Mountpaths:
     def for_object(self, uname: str) -> Mountpath:
         return self.all[placement.choose(uname, self._digests)]
 
+    def owner(self, path: str) -> str:
+        """The mountpath that holds `path` ("" if none)."""
+        for mp in self.all:
+            if path == mp.path or path.startswith(mp.path + os.sep):
+                return mp.path
+        return ""
+
     def check_xattrs(self) -> None:
         """Fail early if a mountpath's file system cannot hold user xattrs."""
         for mp in self.all:
