@@ -36,6 +36,7 @@ def _list(st: Store, msg: dict[str, Any], msgpack: bool = False) -> Any:
         lister=Lister(st.mountpaths, "t1"),
         cluster=SimpleNamespace(target_id="t1"),
         remote=RemoteObjects(st.svc, backends),
+        objects=st.svc,
     )
     app = web.Application()
     app[SERVICES] = svc  # type: ignore[assignment]
