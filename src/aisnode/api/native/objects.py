@@ -130,8 +130,8 @@ async def put(request: web.Request) -> web.Response:
         except ValueError:
             raise InvalidRequest("partNumber must be an integer") from None
         part = await svc.multipart.put_part(bck, name, q[Q.UPLOAD_ID], num, stream(request),
-                                            request.content_length)
-        return web.Response(headers={"ETag": f'"{part.md5}"'})
+                                            request.content_length, md5=False)
+        return web.Response()
     ck_type = request.headers.get(H.CHECKSUM_TYPE, "")
     ck_val = request.headers.get(H.CHECKSUM_VALUE, "")
     opts = PutOptions(size=request.content_length,
@@ -174,7 +174,8 @@ async def post(request: web.Request) -> web.Response:
                     p.get("etag") or "")
             except (TypeError, ValueError):
                 raise InvalidRequest("mpt-complete: invalid part number") from None
-        res, _ = await svc.multipart.complete(bck, name, upload_id, sorted(parts.items()))
+        res, _ = await svc.multipart.complete(bck, name, upload_id, sorted(parts.items()),
+                                              put=svc.remote.put)
         return web.Response(headers=attr_headers(res.meta))
     if action == A.MPT_ABORT:
         await svc.multipart.abort(bck, name, request.query.get(Q.UPLOAD_ID, ""))

@@ -141,7 +141,7 @@ async def complete_multipart_upload(r: S3Request) -> web.StreamResponse:
                                               MAX_COMPLETE_BODY)
     res, etag = await svc.multipart.complete(
         r.bucket, r.key, _upload_id(r), [(p.part_number, p.etag) for p in parts],
-        min_part_size=MIN_PART_SIZE)
+        min_part_size=MIN_PART_SIZE, put=svc.remote.put)
     h = {}
     if props["versioning"]["enabled"]:
         h["x-amz-version-id"] = res.meta.version

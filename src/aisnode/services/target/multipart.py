@@ -15,7 +15,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from ...core.storage import layout
@@ -91,14 +91,18 @@ class MultipartService:
 
     async def put_part(self, bck: Bucket, name: str, upload_id: str, number: int,
                        body: AsyncIterable[bytes], size: int | None = None,
-                       client_cksum: tuple[str, str] | None = None) -> PartInfo:
+                       client_cksum: tuple[str, str] | None = None, md5: bool = True
+                       ) -> PartInfo:
+        """Store one part. `md5=False` skips the part MD5 (the native API needs no S3 ETags);
+        the completed object then carries no multipart ETag."""
         if not 1 <= number <= MAX_PARTS:
             raise InvalidRequest(f"part number must be an integer between 1 and {MAX_PARTS}")
         d = self._dir(bck, name, upload_id)
         self._info(d, bck, name, upload_id)
         mp, _ = self.objects.locate(bck, name)
         self.objects.mountpaths.ensure_space(mp, size or 0)
-        wf = WorkFile(mp.path, "md5", (client_cksum[0],) if client_cksum else ())
+        wf = WorkFile(mp.path, "md5" if md5 else "none",
+                      (client_cksum[0],) if client_cksum else ())
         try:
             await wf.fill(body, size, self.objects.cfg.max_put_size)
             if client_cksum:
@@ -125,10 +129,14 @@ class MultipartService:
 
     async def complete(self, bck: Bucket, name: str, upload_id: str,
                        parts: list[tuple[int, str]], *, min_part_size: int = 0,
-                       extra_hashes: tuple[str, ...] = ()) -> tuple[PutResult, str]:
+                       extra_hashes: tuple[str, ...] = (),
+                       put: Callable[..., Awaitable[PutResult]] | None = None
+                       ) -> tuple[PutResult, str]:
         """Assemble the listed parts (number, etag; etag may be empty) into the object.
 
-        Returns the PUT result and the S3 multipart ETag.
+        `put` publishes the assembled object (default: the local object service; remote-backed
+        buckets pass the write-through one). Returns the PUT result and the S3 multipart ETag
+        ("" when the parts carry no MD5s).
         """
         d = self._dir(bck, name, upload_id)
         info = self._info(d, bck, name, upload_id)
@@ -148,21 +156,24 @@ class MultipartService:
             if min_part_size and i < len(parts) - 1 and p.size < min_part_size:
                 raise EntityTooSmall(num, p.size, min_part_size)
             chosen.append(p)
-        md5s = b"".join(bytes.fromhex(p.md5) for p in chosen)
-        etag = f"{hashlib.md5(md5s, usedforsecurity=False).hexdigest()}-{len(chosen)}"
-        custom = {**info.custom, "ETag": etag}
+        etag = ""
+        custom = dict(info.custom)
+        if all(p.md5 for p in chosen):
+            md5s = b"".join(bytes.fromhex(p.md5) for p in chosen)
+            etag = f"{hashlib.md5(md5s, usedforsecurity=False).hexdigest()}-{len(chosen)}"
+            custom["ETag"] = etag
         total = sum(p.size for p in chosen)
+        paths = [os.path.join(d, f"part-{p.number:05d}") for p in chosen]
 
-        async def stream() -> AsyncIterator[bytes]:
-            for p in chosen:
-                f = open(os.path.join(d, f"part-{p.number:05d}"), "rb")
-                try:
-                    while chunk := await run_blocking(f.read, 8 << 20):
-                        yield chunk
-                finally:
-                    f.close()
+        def assemble(wf: WorkFile) -> None:
+            """Concatenate the parts into the work file in one pool thread (read, hash and
+            write in 8 MiB blocks, no event-loop hop per block)."""
+            for path in paths:
+                with open(path, "rb", buffering=0) as f:
+                    while block := f.read(8 << 20):
+                        wf.write_chunks([block])
 
-        res = await self.objects.put(bck, name, stream(), PutOptions(
+        res = await (put or self.objects.put)(bck, name, assemble, PutOptions(
             size=total, custom=custom, extra_hashes=extra_hashes))
         await run_blocking(shutil.rmtree, d, True)
         return res, etag

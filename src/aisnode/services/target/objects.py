@@ -28,6 +28,7 @@ from ...core.storage.mountpaths import Mountpath, Mountpaths
 from ...errors import (
     AccessDenied,
     ChecksumMismatch,
+    IncompleteBody,
     InvalidRequest,
     NameConflict,
     ObjectNotFound,
@@ -106,7 +107,8 @@ class ObjectService:
             raise AccessDenied(f"{bck}: {what} is not allowed by the bucket's access property")
 
     # --- write ----------------------------------------------------------------------------
-    async def put(self, bck: Bucket, name: str, body: AsyncIterable[bytes],
+    async def put(self, bck: Bucket, name: str,
+                  body: AsyncIterable[bytes] | Callable[[WorkFile], None],
                   opts: PutOptions | None = None) -> PutResult:
         opts = opts or PutOptions()
         props = self.props(bck)
@@ -123,7 +125,12 @@ class ObjectService:
             extra += (opts.client_cksum[0],)
         wf = WorkFile(mp.path, cktype, extra)
         try:
-            await wf.fill(body, opts.size, self.cfg.max_put_size)
+            if callable(body):  # a filler that writes the work file itself, in the I/O pool
+                await run_blocking(body, wf)
+                if opts.size is not None and wf.size != opts.size:
+                    raise IncompleteBody(opts.size, wf.size)
+            else:
+                await wf.fill(body, opts.size, self.cfg.max_put_size)
             if opts.client_cksum and opts.client_cksum[0] not in ("none", ""):
                 kind, want = opts.client_cksum
                 got = wf.digest() if kind == cktype else wf.extra_digest(kind)

@@ -291,7 +291,8 @@ class RemoteObjects:
         return meta, False, ""
 
     # --- write ----------------------------------------------------------------------------
-    async def put(self, bck: Bucket, name: str, body: AsyncIterable[bytes],
+    async def put(self, bck: Bucket, name: str,
+                  body: AsyncIterable[bytes] | Callable[[WorkFile], None],
                   opts: PutOptions | None = None) -> PutResult:
         """Write-through for backed buckets: the backend gets the object before it is
         published locally; a backend failure leaves nothing new, locally or remotely."""
