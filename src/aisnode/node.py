@@ -76,7 +76,7 @@ def build_services(cfg: Config) -> Services:
     remote = RemoteObjects(objects, backends)
     return Services(
         cfg=cfg, objects=objects, lister=Lister(mountpaths, target_id,
-                                                cfg.cluster.list_page_size),
+                                                cfg.cluster.list_page_size, objects.generation),
         multipart=multipart, buckets=buckets,
         multi=MultiObjectService(objects, buckets, jobs, remote), jobs=jobs,
         cluster=ClusterInfo(cfg, mountpaths, ident["cluster_uuid"], "p" + ident["node"],

@@ -88,6 +88,7 @@ class BucketService:
 
     def remove_objects(self, bck: Bucket) -> None:
         """Delete every local object of `bck` (evict), keeping the bucket."""
+        self.multipart.objects.bump(bck)
         for mp in self.mountpaths.all:
             src = layout.objects_dir(mp.path, bck)
             if not os.path.isdir(src):
@@ -98,6 +99,7 @@ class BucketService:
             shutil.rmtree(trash, ignore_errors=True)
 
     def _remove_dirs(self, bck: Bucket) -> None:
+        self.multipart.objects.bump(bck)
         self.multipart.drop_bucket(bck)
         for mp in self.mountpaths.all:
             src = layout.bucket_dir(mp.path, bck)

@@ -9,7 +9,11 @@ sizes listing costs one stat per object, not an xattr read. Front ends render it
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import os
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ...core.storage import local_object, walk
@@ -63,10 +67,35 @@ def parse_props(s: str) -> set[str]:
 
 
 class Lister:
-    def __init__(self, mountpaths: Mountpaths, node_id: str, max_page: int = m.MAX_PAGE_SIZE):
+    """Lists buckets; keeps the sorted names of recent listings, keyed by the bucket's
+    generation (see `ObjectService.generation`), so the pages of one listing cost a walk once,
+    not once per page."""
+
+    CACHE_ENTRIES = 32
+
+    def __init__(self, mountpaths: Mountpaths, node_id: str, max_page: int = m.MAX_PAGE_SIZE,
+                 generation: Callable[[Bucket], int] | None = None):
         self.mountpaths = mountpaths
         self.node_id = node_id
         self.max_page = max_page
+        self._generation = generation
+        self._cache: OrderedDict[tuple[str, str, bool], tuple[int, list[tuple[str, bool, str]]]]
+        self._cache = OrderedDict()
+
+    def _sorted_names(self, bck: Bucket, req: ListRequest) -> list[tuple[str, bool, str]]:
+        if self._generation is None:
+            return self._names(bck, req)
+        key = (bck.uname(), req.prefix, req.one_level)
+        gen = self._generation(bck)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == gen:
+            self._cache.move_to_end(key)
+            return hit[1]
+        names = self._names(bck, req)
+        self._cache[key] = (gen, names)
+        if len(self._cache) > self.CACHE_ENTRIES:
+            self._cache.popitem(last=False)
+        return names
 
     async def list(self, bck: Bucket, req: ListRequest) -> ListResult:
         return await run_blocking(self._list, bck, req)
@@ -91,7 +120,9 @@ class Lister:
         after = max(req.token, req.start_after)
         out: list[ListedItem] = []
         more = False
-        for name, is_dir, path in self._names(bck, req):
+        names = self._sorted_names(bck, req)
+        start = bisect.bisect_right(names, (after, True, "\U0010ffff")) if after else 0
+        for name, is_dir, path in itertools.islice(names, start, None):
             if after and name <= after:
                 continue
             if req.skip_prefix and name.startswith(req.skip_prefix):

@@ -90,6 +90,15 @@ class ObjectService:
         self.node_id = node_id
         self.locks = KeyedLocks()
         self._atimes: dict[str, int] = {}
+        self._generations: dict[str, int] = {}
+
+    def generation(self, bck: Bucket) -> int:
+        """Bumped whenever a name appears in or leaves `bck` (keys listing caches)."""
+        return self._generations.get(bck.uname(), 0)
+
+    def bump(self, bck: Bucket) -> None:
+        key = bck.uname()
+        self._generations[key] = self._generations.get(key, 0) + 1
 
     # --- addressing -----------------------------------------------------------------------
     def locate(self, bck: Bucket, name: str) -> tuple[Mountpath, str]:
@@ -179,6 +188,7 @@ class ObjectService:
             except NameConflict:
                 raise NameConflict(str(bck), name) from None
             self._atimes.pop(path, None)
+            self.bump(bck)
 
     async def commit_fetched(self, bck: Bucket, name: str, path: str, wf: WorkFile,
                              meta: ObjectMeta, version: str | None) -> None:
@@ -264,6 +274,7 @@ class ObjectService:
             except (FileNotFoundError, IsADirectoryError):
                 raise ObjectNotFound(str(bck), name) from None
             self._atimes.pop(path, None)
+            self.bump(bck)
         _prune_dirs(os.path.dirname(path), layout.objects_dir(mp.path, bck))
 
     # --- metadata -------------------------------------------------------------------------
