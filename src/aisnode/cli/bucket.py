@@ -11,8 +11,9 @@ import json
 import sys
 from typing import Any
 
+from ..errors import AisError
 from ..wire import messages as M
-from ..wire.bucket import parse_uri
+from ..wire.bucket import GLOBAL, SCHEMES, Namespace, parse_uri
 from .context import Ctx, UsageError, bucket_arg
 from .render import (
     flatten,
@@ -106,7 +107,10 @@ async def cmd_ls(ctx: Ctx, args: argparse.Namespace) -> None:
     if bck is None or not bck.name:
         if prefix or args.prefix:
             raise UsageError("a prefix needs a bucket: ls BUCKET/PREFIX")
-        await _ls_buckets(ctx, args, bck.provider if bck is not None else None)
+        await _ls_buckets(
+            ctx, args, bck.provider if bck is not None else None,
+            bck.ns if bck is not None else GLOBAL,
+        )
         return
     bck.validate()
     if prefix and args.prefix and prefix != args.prefix:
@@ -114,10 +118,21 @@ async def cmd_ls(ctx: Ctx, args: argparse.Namespace) -> None:
     await _ls_objects(ctx, args, bck, prefix or args.prefix)
 
 
-async def _ls_buckets(ctx: Ctx, args: argparse.Namespace, provider: str | None) -> None:
-    bcks = sorted(await ctx.client.list_buckets(provider), key=lambda b: (b.provider, str(b)))
+async def _ls_buckets(
+    ctx: Ctx, args: argparse.Namespace, provider: str | None, ns: Namespace = GLOBAL
+) -> None:
+    """All buckets (every provider) or one provider's; `ais://@alias` lists the buckets of
+    that remote cluster (by alias or UUID) and `ais://#ns` those of a namespace."""
+    bcks = await ctx.client.list_buckets(provider)
+    if not ns.is_global:
+        uuids = {ns.uuid}
+        if ns.uuid:
+            uuids |= {c.uuid for c in await ctx.client.remote_clusters()
+                      if ns.uuid in (c.alias, c.uuid) and c.uuid}
+        bcks = [b for b in bcks if b.ns.uuid in uuids and (not ns.name or b.ns.name == ns.name)]
+    bcks.sort(key=lambda b: (b.provider, str(b)))
     if not bcks:
-        what = f'"{provider}://" buckets' if provider else "buckets"
+        what = f'"{SCHEMES.get(provider, provider)}://" buckets' if provider else "buckets"
         ctx.say(f"No {what} in the cluster")
         return
     print_table(ctx.out, ["NAME", "PRESENT"], ([str(b), "yes"] for b in bcks),
@@ -256,7 +271,7 @@ async def cmd_props_show(ctx: Ctx, args: argparse.Namespace) -> None:
 async def cmd_props_set(ctx: Ctx, args: argparse.Namespace) -> None:
     bck, _ = bucket_arg(args.bucket)
     before = await ctx.client.head_bucket(bck)
-    updates = _props_arg(args.props, before)
+    updates = backend_bck_value(_props_arg(args.props, before))
     await ctx.client.set_bucket_props(bck, updates)
     after = await ctx.client.head_bucket(bck)
     old, new = flatten(before), flatten(after)
@@ -267,6 +282,26 @@ async def cmd_props_set(ctx: Ctx, args: argparse.Namespace) -> None:
     ctx.say("Bucket props successfully updated")
     for k in changed:
         ctx.say(f'"{k}" set to: "{_plain(new[k])}" (was: "{_plain(old.get(k, ""))}")')
+
+
+def backend_bck_value(updates: dict[str, Any]) -> dict[str, Any]:
+    """`backend_bck=s3://data` / `backend_bck=none` as AIS takes it: `{"name", "provider"}`
+    (empty for none). A bucket in a namespace (`ais://@alias/b`) stays a URI string, which
+    aisnode parses with its namespace (the AIS form has no namespace)."""
+    v = updates.get("backend_bck")
+    if not isinstance(v, str):
+        return updates
+    if v.strip().lower() in ("", "none"):
+        return {**updates, "backend_bck": {"name": "", "provider": ""}}
+    try:
+        bck, obj = parse_uri(v.strip())
+    except AisError as e:
+        raise UsageError(f'invalid backend_bck "{v}": {e}') from None
+    if not bck.name or obj:
+        raise UsageError(f'invalid backend_bck "{v}": expected a bucket such as s3://name')
+    if not bck.ns.is_global:
+        return updates
+    return {**updates, "backend_bck": {"name": bck.name, "provider": bck.provider}}
 
 
 def _plain(v: Any) -> str:

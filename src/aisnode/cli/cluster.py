@@ -1,4 +1,5 @@
-"""Cluster commands: `show cluster` (nodes of the cluster map) and `config cluster`."""
+"""Cluster commands: `show cluster` (nodes of the cluster map), `config cluster`, and the
+`cluster` group (with `remote-attach`/`remote-detach` from `remote.py`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from ..client import ClusterMap, NodeInfo
 from .context import Ctx
+from .remote import add_remote_attach, add_remote_detach
 from .render import flatten, format_size, format_value, print_json, print_table
 
 SubParsers = Any
@@ -79,7 +81,9 @@ async def cmd_config_cluster(ctx: Ctx, args: argparse.Namespace) -> None:
 
 
 def add_cluster_group(sub: SubParsers) -> None:
-    """`aisctl cluster show`."""
-    p = sub.add_parser("cluster", help="cluster information")
+    """`aisctl cluster show|remote-attach|remote-detach`."""
+    p = sub.add_parser("cluster", help="cluster information; attach and detach remote clusters")
     csub = p.add_subparsers(dest="cluster_cmd", metavar="COMMAND", required=True)
     add_show_cluster(csub, "show")
+    add_remote_attach(csub)
+    add_remote_detach(csub)

@@ -18,7 +18,7 @@ import aiohttp
 
 from ..client import DEFAULT_ENDPOINT, Client
 from ..errors import AisError
-from . import bucket, cluster
+from . import bucket, cache, cluster, remote
 from . import object as obj
 from .context import Ctx, UsageError
 
@@ -65,6 +65,8 @@ def build_parser() -> Parser:
     obj.add_get(sub)
     obj.add_rm(sub)
     bucket.add_rm(sub, "rmb")
+    cache.add_prefetch(sub)
+    cache.add_evict(sub)
     # command groups
     bucket.add_bucket_group(sub)
     obj.add_object_group(sub)
@@ -73,6 +75,7 @@ def build_parser() -> Parser:
     show = sub.add_parser("show", help="show cluster, bucket or object information")
     ssub = show.add_subparsers(dest="show_cmd", metavar="COMMAND", required=True)
     cluster.add_show_cluster(ssub)
+    remote.add_show_remote(ssub)
     bucket.add_props_show(ssub, "bucket")
     obj.add_show(ssub, "object")
     return p

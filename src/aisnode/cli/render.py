@@ -22,6 +22,7 @@ from rich.progress import (
     Task,
     TaskID,
     TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
@@ -236,3 +237,69 @@ class Transfer:
     def describe(self, description: str) -> None:
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, description=description)
+
+
+class _CountColumn(ProgressColumn):
+    """`12/100 objects` (or `12 objects` while the total is unknown)."""
+
+    def render(self, task: Task) -> Text:
+        done = int(task.completed)
+        if task.total is None:
+            return Text(f"{done} objects", style="progress.download")
+        return Text(f"{done}/{int(task.total)} objects", style="progress.download")
+
+
+class _BytesColumn(ProgressColumn):
+    """Bytes moved so far (a task field, since the bar itself counts objects)."""
+
+    def render(self, task: Task) -> Text:
+        if not task.fields.get("show_bytes", True):
+            return Text("")
+        return Text(format_size(int(task.fields.get("nbytes", 0))), style="progress.filesize")
+
+
+class JobBar:
+    """Progress of a server-side job (objects, and bytes) fed by `Client.wait_job(progress=)`;
+    a no-op unless stderr is a terminal."""
+
+    def __init__(
+        self,
+        description: str,
+        total_objs: int | None,
+        *,
+        enabled: bool | None = None,
+        console: Console | None = None,
+        show_bytes: bool = True,
+    ) -> None:
+        if enabled is None:
+            enabled = sys.stderr.isatty()
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+        if enabled:
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                _CountColumn(),
+                _BytesColumn(),
+                TimeElapsedColumn(),
+                console=console or Console(file=sys.stderr),
+                transient=True,
+            )
+            self._task = self._progress.add_task(
+                description, total=total_objs, nbytes=0, show_bytes=show_bytes
+            )
+
+    def __enter__(self) -> JobBar:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def update(self, p: Any) -> None:
+        """Progress callback: `p` is a `client.JobProgress` (summed counters of the job)."""
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=p.objs, nbytes=p.bytes)
+            self._progress.refresh()

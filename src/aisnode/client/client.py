@@ -21,13 +21,21 @@ import aiohttp
 import msgspec
 from yarl import URL
 
-from ..errors import InvalidRequest
+from ..errors import AisError, InvalidRequest
 from ..wire import actions, messages, paths, query
 from ..wire import headers as H
 from ..wire.bucket import Bucket, Namespace, normalize_provider
 from .bodies import CHUNK_SIZE, Source, UploadBody
 from .errors import ClientError, make_error
-from .types import ClusterMap, ObjectAttrs, ProgressFn
+from .types import (
+    ClusterMap,
+    JobProgress,
+    JobProgressFn,
+    JobSnap,
+    ObjectAttrs,
+    ProgressFn,
+    RemoteCluster,
+)
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:8080"
 USER_AGENT = "aisnode-client/0.1"
@@ -60,6 +68,21 @@ def _act(action: str, value: Any = None, name: str = "") -> bytes:
 
 def _job_id(text: str) -> str:
     return text.strip().strip('"')
+
+
+def selection(
+    names: list[str] | None = None, template: str | None = None, prefix: str | None = None
+) -> dict[str, Any]:
+    """The objects a multi-object job works on: a list of names, a template (bash-brace
+    ranges, e.g. `shard-{000..999}.tar`) or a prefix (a template without ranges); exactly one."""
+    given = [x is not None for x in (names, template, prefix)]
+    if sum(given) != 1:
+        raise InvalidRequest("specify exactly one of: a list of object names, a template, a prefix")
+    if names is not None:
+        if isinstance(names, str):
+            raise InvalidRequest("object names must be a list, not a string")
+        return {"objnames": list(names)}
+    return {"template": template if template is not None else prefix}
 
 
 class Client:
@@ -189,6 +212,47 @@ class Client:
             "GET", paths.CLUSTER, params={query.WHAT: query.WHAT_CLUSTER_CONFIG}
         )
         return dict(doc or {})
+
+    # --- remote clusters -----------------------------------------------------------------------
+    async def attach_remote(self, alias: str, urls: str | list[str]) -> RemoteCluster:
+        """Attach (or re-attach, refreshing) a remote cluster under `alias` (or its UUID) with
+        one or more URLs: `PUT /v1/cluster/attach?what=remote&alias=A&url=U[&url=U2]`."""
+        urls = [urls] if isinstance(urls, str) else list(urls)
+        if not alias:
+            raise InvalidRequest("missing remote cluster alias")
+        if not urls:
+            raise InvalidRequest(f'missing URL of remote cluster "{alias}"')
+        pairs = [(query.WHAT, "remote"), ("alias", alias)] + [("url", u) for u in urls]
+        url = self._url(paths.CLUSTER + "/attach").with_query(pairs)
+        doc = await self._json_url("PUT", url)
+        if isinstance(doc, dict) and doc:
+            return RemoteCluster.from_json(doc)
+        return RemoteCluster(alias=alias, url=urls[0], urls=urls)
+
+    async def detach_remote(self, alias: str) -> None:
+        """Detach a remote cluster by alias or UUID (its cached buckets stay until evicted)."""
+        if not alias:
+            raise InvalidRequest("missing remote cluster alias or UUID")
+        url = self._url(paths.CLUSTER + "/detach").with_query(
+            [(query.WHAT, "remote"), ("alias", alias)]
+        )
+        await self._json_url("PUT", url)
+
+    async def remote_clusters(self) -> list[RemoteCluster]:
+        """Attached remote clusters, online or not, from `GET /v1/daemon?what=remote`."""
+        doc = await self._json("GET", paths.DAEMON, params={query.WHAT: "remote"})
+        if isinstance(doc, dict):
+            items = doc.get("a") or doc.get("A") or []
+        elif isinstance(doc, list):
+            items = doc
+        else:
+            items = []
+        return [RemoteCluster.from_json(d) for d in items if isinstance(d, dict)]
+
+    async def _json_url(self, method: str, url: URL) -> Any:
+        async with self._call(method, url) as resp:
+            text = await resp.text()
+        return json.loads(text) if text.strip() else None
 
     # --- buckets -------------------------------------------------------------------------------
     async def list_buckets(self, provider: str | None = None) -> list[Bucket]:
@@ -429,6 +493,61 @@ class Client:
         )
         return _job_id(text)
 
+    async def prefetch(
+        self,
+        bck: Bucket,
+        *,
+        names: list[str] | None = None,
+        template: str | None = None,
+        prefix: str | None = None,
+        latest: bool = False,
+        continue_on_error: bool = True,
+        num_workers: int = 0,
+    ) -> str:
+        """Start caching objects of a remote (or backed) bucket: a list, a template or a prefix
+        (none of them: the whole bucket). With `latest` stale cached copies are refetched.
+        Returns the job id (`prefetch-listrange`)."""
+        if names is None and template is None and prefix is None:
+            prefix = ""
+        value = selection(names, template, prefix)
+        value["coer"] = continue_on_error
+        if latest:
+            value["latest-ver"] = True
+        if num_workers:
+            value["num-workers"] = num_workers
+        text = await self._text(
+            "POST", self._bpath(bck), params=bck.query(),
+            data=_act(actions.PREFETCH_OBJECTS, value), headers=_JSON,
+        )
+        return _job_id(text)
+
+    async def evict(
+        self,
+        bck: Bucket,
+        *,
+        names: list[str] | None = None,
+        template: str | None = None,
+        prefix: str | None = None,
+    ) -> str:
+        """Start dropping cached copies of objects of a remote bucket (the backend keeps them);
+        returns the job id (`evict-listrange`)."""
+        value = selection(names, template, prefix)
+        text = await self._text(
+            "DELETE", self._bpath(bck), params=bck.query(),
+            data=_act(actions.EVICT_OBJECTS, value), headers=_JSON,
+        )
+        return _job_id(text)
+
+    async def evict_bucket(self, bck: Bucket, *, keep_md: bool = False) -> str:
+        """Drop everything cached of a remote bucket; unless `keep_md`, the cluster forgets the
+        bucket too (its props). Returns a job id, or '' when the server evicts synchronously."""
+        params = {**bck.query(), query.KEEP_BCK_MD: "true" if keep_md else "false"}
+        text = await self._text(
+            "DELETE", self._bpath(bck), params=params,
+            data=_act(actions.EVICT_REMOTE_BCK), headers=_JSON,
+        )
+        return _job_id(text)
+
     # --- jobs ----------------------------------------------------------------------------------
     async def job_status(self, job_id: str, kind: str = "") -> messages.JobStatus:
         """Status of one job [AIS xaction] via `GET /v1/cluster?what=status`."""
@@ -442,17 +561,56 @@ class Client:
             raw = await resp.read()
         return msgspec.json.decode(raw, type=messages.JobStatus)
 
+    async def job_snapshots(self, job_id: str = "", kind: str = "") -> list[JobSnap]:
+        """Per-node snapshots of a job (or of all jobs of `kind`) with their counters, from
+        `GET /v1/cluster?what=qryxstats`."""
+        body = json.dumps(
+            {"ID": job_id, "Kind": kind, "DaemonID": "", "Bck": None, "Buckets": None}
+        ).encode()
+        doc = await self._json(
+            "GET", paths.CLUSTER, params={query.WHAT: query.WHAT_QUERY_XSTATS},
+            data=body, headers=_JSON,
+        )
+        out: list[JobSnap] = []
+        for node_id, snaps in (doc or {}).items():
+            for d in snaps or []:
+                if isinstance(d, dict):
+                    out.append(JobSnap.from_json(str(node_id), d))
+        return out
+
+    async def job_progress(self, job_id: str, kind: str = "") -> JobProgress:
+        """The job's counters summed over all nodes."""
+        snaps = await self.job_snapshots(job_id, kind)
+        return JobProgress(job_id, [s for s in snaps if not job_id or s.id == job_id])
+
     async def wait_job(
-        self, job_id: str, kind: str = "", *, timeout: float | None = None, interval: float = 0.1
+        self,
+        job_id: str,
+        kind: str = "",
+        *,
+        timeout: float | None = None,
+        interval: float = 0.1,
+        progress: JobProgressFn | None = None,
+        max_interval: float = 2.0,
     ) -> messages.JobStatus:
-        """Poll until the job has an end time; raises TimeoutError after `timeout` seconds."""
+        """Poll until the job has an end time; raises TimeoutError after `timeout` seconds.
+
+        With `progress`, it is called after every poll with the job's summed counters (from
+        `qryxstats`), the last time after the job has ended. A failing snapshot query only
+        skips that report: the job's status decides when waiting is over.
+        """
         async with asyncio.timeout(timeout):
             while True:
                 st = await self.job_status(job_id, kind)
+                if progress is not None:
+                    try:
+                        progress(await self.job_progress(job_id, kind))
+                    except AisError:
+                        pass
                 if st.end_time or st.aborted:
                     return st
                 await asyncio.sleep(interval)
-                interval = min(interval * 1.5, 2.0)
+                interval = min(interval * 1.5, max_interval)
 
 
 def _page_from_json(doc: dict[str, Any]) -> messages.ListPage:

@@ -112,3 +112,125 @@ class ClusterMap:
             targets=nodes("tmap"),
             raw=dict(doc),
         )
+
+
+def _snap_int(v: Any) -> int:
+    """A counter of a job snapshot; AIS sends them as strings."""
+    try:
+        return int(v or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+GO_ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteCluster:
+    """One attached remote cluster [AIS RemAis], from `GET /v1/daemon?what=remote`.
+
+    `online` is False for a cluster that could not be reached; the other facts are then the last
+    ones known (empty/zero if it was never reached).
+    """
+
+    alias: str
+    url: str
+    urls: list[str] = field(default_factory=list)
+    uuid: str = ""
+    primary: str = ""
+    smap_version: int = 0
+    targets: int = 0
+    online: bool = False
+    last_seen_ns: int = 0
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> RemoteCluster:
+        smap = doc.get("smap")
+        primary = doc.get("primary") or ""
+        targets = doc.get("targets")
+        if isinstance(smap, Mapping):  # upstream AIS sends the whole cluster map
+            primary = primary or (smap.get("proxy_si") or {}).get("daemon_id", "")
+            targets = targets if targets is not None else len(smap.get("tmap") or {})
+            smap = smap.get("version")
+        url = str(doc.get("url") or "")
+        urls = [str(u) for u in doc.get("urls") or ([url] if url else [])]
+        online = doc.get("online")
+        return cls(
+            alias=str(doc.get("alias") or ""),
+            url=url or (urls[0] if urls else ""),
+            urls=urls,
+            uuid=str(doc.get("uuid") or ""),
+            primary=str(primary),
+            smap_version=_snap_int(smap),
+            targets=_snap_int(targets),
+            online=bool(online) if online is not None else bool(smap),
+            last_seen_ns=_snap_int(doc.get("last_seen_ns")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JobSnap:
+    """One node's snapshot of a job [AIS core.Snap], from `GET /v1/cluster?what=qryxstats`."""
+
+    node_id: str
+    id: str
+    kind: str
+    objs: int = 0  # loc-objs: objects the job has processed on this node
+    bytes: int = 0  # loc-bytes
+    in_objs: int = 0
+    in_bytes: int = 0
+    out_objs: int = 0
+    out_bytes: int = 0
+    start_time: str = ""
+    end_time: str = ""
+    is_idle: bool = False
+    aborted: bool = False
+    err: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.end_time) and self.end_time != GO_ZERO_TIME
+
+    @classmethod
+    def from_json(cls, node_id: str, doc: Mapping[str, Any]) -> JobSnap:
+        st = doc.get("stats") or {}
+        return cls(
+            node_id=node_id,
+            id=str(doc.get("id") or ""),
+            kind=str(doc.get("kind") or ""),
+            objs=_snap_int(st.get("loc-objs")),
+            bytes=_snap_int(st.get("loc-bytes")),
+            in_objs=_snap_int(st.get("in-objs")),
+            in_bytes=_snap_int(st.get("in-bytes")),
+            out_objs=_snap_int(st.get("out-objs")),
+            out_bytes=_snap_int(st.get("out-bytes")),
+            start_time=str(doc.get("start-time") or ""),
+            end_time=str(doc.get("end-time") or ""),
+            is_idle=bool(doc.get("is_idle")),
+            aborted=bool(doc.get("aborted")),
+            err=str(doc.get("err") or doc.get("abort-err") or ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JobProgress:
+    """A job's progress summed over the nodes' snapshots (what a progress bar shows)."""
+
+    job_id: str
+    snaps: list[JobSnap] = field(default_factory=list)
+
+    @property
+    def objs(self) -> int:
+        return sum(s.objs for s in self.snaps)
+
+    @property
+    def bytes(self) -> int:
+        return sum(s.bytes for s in self.snaps)
+
+    @property
+    def kind(self) -> str:
+        return next((s.kind for s in self.snaps if s.kind), "")
+
+
+JobProgressFn = Callable[[JobProgress], None]
+"""Called while waiting for a job with its latest progress (and once more when it has ended)."""

@@ -98,3 +98,18 @@ def test_attach_unreachable_and_reattach_refreshes(pair, tmp_path: Path) -> None
     assert info["online"] and info["uuid"]
     st, body, _ = call(local, "PUT", "/v1/cluster/attach?what=remote&alias=bad&url=ftp://x")
     assert st == 400
+
+
+def test_upstream_attach_form_and_uuid_reattach(pair) -> None:
+    """`api.AttachRemoteAIS` sends `?what=remote&<alias>=<url>`; re-attaching by UUID keeps
+    the alias."""
+    local, remote = pair
+    st, body, _ = call(local, "PUT", f"/v1/cluster/attach?what=remote&up={remote.url}")
+    assert st == 200, body
+    [info] = show(local)
+    assert info["alias"] == "up" and info["online"]
+    st, _, _ = call(local, "PUT", f"/v1/cluster/attach?what=remote&{info['uuid']}={remote.url}")
+    assert st == 200
+    assert [c["alias"] for c in show(local)] == ["up"]
+    st, _, _ = call(local, "PUT", "/v1/cluster/detach?what=remote&up=")
+    assert st == 200 and show(local) == []

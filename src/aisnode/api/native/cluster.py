@@ -98,10 +98,15 @@ async def _remote_attach_detach(request: web.Request, op: str) -> web.Response:
     if request.query.get(Q.WHAT, "remote") != "remote":
         raise InvalidRequest(f'{op}: only what=remote is supported')
     alias = request.query.get("alias", "")
+    urls = request.query.getall("url", [])
+    if not alias:  # the upstream AIS form: `?what=remote&<alias>=<url>` (detach: `<alias>=`)
+        pairs = [(k, v) for k, v in request.query.items() if k not in (Q.WHAT, "alias", "url")]
+        if pairs:
+            alias = pairs[0][0]
+            urls = [v for k, v in pairs if k == alias and v]
     if op == "detach":
         c = svc.remotes.detach(alias)
         return _json(c.to_json())
-    urls = request.query.getall("url", [])
     if not urls:
         raise InvalidRequest("attach: at least one url= is required")
     c = await svc.remotes.attach(alias, urls)

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from ...errors import InvalidProps
-from ...wire.bucket import AIS, Bucket, normalize_provider, parse_uri
+from ...wire.bucket import AIS, Bucket, Namespace, normalize_provider, parse_uri
 
 CHECKSUM_TYPES = ("none", "xxhash", "xxhash2", "md5", "sha256", "sha512", "crc32c")
 DEFAULT_CHECKSUM = "xxhash2"
@@ -119,8 +119,12 @@ def _set_special(props: dict[str, Any], key: str, value: Any) -> bool:
         return True
     if key == "backend_bck":
         if isinstance(value, dict):
+            ns = value.get("namespace") or {}
+            if not isinstance(ns, dict):
+                raise InvalidProps('backend_bck.namespace must be {"uuid": ..., "name": ...}')
             b = Bucket(
-                str(value.get("name", "")), normalize_provider(value.get("provider") or "ais")
+                str(value.get("name", "")), normalize_provider(value.get("provider") or "ais"),
+                Namespace(str(ns.get("uuid") or ""), str(ns.get("name") or "")),
             )
             props["backend_bck"] = b.to_json() if b.name else defaults()["backend_bck"]
             return True

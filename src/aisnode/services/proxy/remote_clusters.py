@@ -95,6 +95,8 @@ class RemoteClusters:
                 raise InvalidRequest(f'invalid remote cluster URL "{u}"')
         old = self.clusters.get(alias) or next(
             (c for c in self.clusters.values() if c.uuid == alias), None)
+        if old is not None and old.uuid == alias:  # `UUID=URL` re-attach keeps the alias
+            alias = old.alias
         c = RemoteCluster(alias, list(dict.fromkeys(urls)), uuid=old.uuid if old else "")
         await self._refresh(c)
         if old is not None and old.alias != alias:
