@@ -3,7 +3,6 @@ validation, synchronize, write-through PUT/DELETE, cold range, backend down."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 from collections.abc import Iterator
@@ -15,6 +14,8 @@ from aistore.sdk import Client
 from aistore.sdk.errors import AISError
 
 from tests.support.backends import AWS_TEST_ENV, ServerProcess, moto_server
+from tests.support.http import raw
+from tests.support.http import set_props as props
 from tests.support.server import NodeProcess
 
 
@@ -58,21 +59,9 @@ def own(tmp_path: Path) -> Iterator[tuple[ServerProcess, NodeProcess, object]]:
     m.stop()
 
 
-def raw(node: NodeProcess, method: str, path: str, body: bytes | None = None,
-        headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
-    c = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
-    try:
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        return r.status, r.read(), {k.lower(): v for k, v in r.getheaders()}
-    finally:
-        c.close()
-
 
 def set_props(node: NodeProcess, bucket: str, value: dict) -> None:
-    st, body, _ = raw(node, "PATCH", f"/v1/buckets/{bucket}?provider=aws", json.dumps(
-        {"action": "set-bprops", "name": "", "value": value}).encode())
-    assert st == 200, body
+    props(node, bucket, value, "aws")
 
 
 def test_cold_then_warm_get_and_listing(own) -> None:

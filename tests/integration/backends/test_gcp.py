@@ -16,6 +16,8 @@ from aistore.sdk import Client
 from aistore.sdk.list_object_flag import ListObjectFlag
 
 from tests.support.backends import GCS_PROJECT, ServerProcess, gcs_emulator, gcs_env
+from tests.support.http import raw
+from tests.support.http import set_props as props
 from tests.support.server import NodeProcess
 
 storage = pytest.importorskip("google.cloud.storage")
@@ -66,21 +68,9 @@ def own(tmp_path: Path) -> Iterator[tuple[ServerProcess, NodeProcess, object]]:
     g.stop()
 
 
-def raw(node: NodeProcess, method: str, path: str, body: bytes | None = None,
-        headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
-    c = http.client.HTTPConnection("127.0.0.1", node.port, timeout=60)
-    try:
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        return r.status, r.read(), {k.lower(): v for k, v in r.getheaders()}
-    finally:
-        c.close()
-
 
 def set_props(node: NodeProcess, bucket: str, value: dict) -> None:
-    st, body, _ = raw(node, "PATCH", f"/v1/buckets/{bucket}?provider=gcp", json.dumps(
-        {"action": "set-bprops", "name": "", "value": value}).encode())
-    assert st == 200, body
+    props(node, bucket, value, "gcp")
 
 
 def cached_names(node: NodeProcess, bucket: str) -> list[str]:

@@ -5,7 +5,6 @@ synchronize, cold range, read-only PUT/DELETE, server down."""
 from __future__ import annotations
 
 import asyncio
-import http.client
 import json
 import os
 import sys
@@ -16,6 +15,8 @@ import pytest
 
 from aisnode.backends.http import HttpBackend, object_url, parse_html_index
 from aisnode.wire.bucket import Bucket
+from tests.support.http import raw
+from tests.support.http import set_props as props
 from tests.support.backends import NGINX, ServerProcess, nginx_server
 from tests.support.server import NodeProcess, free_port
 
@@ -101,16 +102,6 @@ def own(tmp_path: Path) -> Iterator[tuple[ServerProcess, NodeProcess]]:
     s.stop()
 
 
-def raw(node: NodeProcess, method: str, path: str, body: bytes | None = None,
-        headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
-    c = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
-    try:
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        return r.status, r.read(), {k.lower(): v for k, v in r.getheaders()}
-    finally:
-        c.close()
-
 
 def get(node: NodeProcess, bucket: str, name: str, **hdrs: str) -> tuple[int, bytes,
                                                                          dict[str, str]]:
@@ -132,9 +123,7 @@ def ls(node: NodeProcess, bucket: str, prefix: str = "", page_size: int = 0,
 
 
 def set_props(node: NodeProcess, bucket: str, value: dict) -> None:
-    st, body, _ = raw(node, "PATCH", f"/v1/buckets/{bucket}?provider=ht", json.dumps(
-        {"action": "set-bprops", "name": "", "value": value}).encode())
-    assert st == 200, body
+    props(node, bucket, value, "ht")
 
 
 def cached_files(node: NodeProcess) -> list[Path]:

@@ -3,7 +3,6 @@ addressed `ais://@alias/b` and `ais://@uuid/b` with cold GET, caching and write-
 
 from __future__ import annotations
 
-import http.client
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 from aistore.sdk import Client
 
+from tests.support.http import raw as call
 from tests.support.server import NodeProcess
 
 
@@ -22,16 +22,6 @@ def pair(tmp_path: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
     local.stop()
     remote.stop()
 
-
-def call(node: NodeProcess, method: str, path: str, body: bytes | None = None,
-         headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
-    c = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
-    try:
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        return r.status, r.read(), {k.lower(): v for k, v in r.getheaders()}
-    finally:
-        c.close()
 
 
 def show(node: NodeProcess) -> list[dict]:
