@@ -11,6 +11,7 @@ import errno
 import os
 import secrets
 from collections.abc import AsyncIterable
+from typing import Any
 
 from ...errors import IncompleteBody, InsufficientStorage, NameConflict
 from . import layout
@@ -49,15 +50,31 @@ class WorkFile:
 
     def write_chunks(self, chunks: list[bytes]) -> None:
         """Write and hash a batch (blocking). `writev` avoids joining the batch into a copy."""
+        self._write_primary(chunks)
+        self._hash_extra(chunks)
+
+    def _write_primary(self, chunks: list[bytes]) -> None:
         try:
             _writev_all(self.fd, chunks)
         except OSError as e:
             raise _disk_error(e) from e
-        hashers = [self.hasher, *(h for h in self.extra.values() if h is not self.hasher)]
         for c in chunks:
-            for h in hashers:
-                h.update(c)
+            self.hasher.update(c)
             self.size += len(c)
+
+    def _hash_extra(self, chunks: list[bytes]) -> None:
+        """Digests besides the bucket checksum (e.g. S3's MD5); hashlib releases the GIL, so
+        this runs in parallel with `_write_primary` on another pool thread."""
+        for h in self.extra.values():
+            if h is not self.hasher:
+                for c in chunks:
+                    h.update(c)
+
+    def _batch(self, chunks: list[bytes]) -> asyncio.Future[Any]:
+        if any(h is not self.hasher for h in self.extra.values()):
+            return asyncio.gather(run_blocking(self._write_primary, chunks),
+                                  run_blocking(self._hash_extra, chunks))
+        return asyncio.ensure_future(run_blocking(self._write_primary, chunks))
 
     async def fill(self, src: AsyncIterable[bytes], expected: int | None = None,
                    limit: int | None = None) -> None:
@@ -68,7 +85,7 @@ class WorkFile:
         """
         buf: list[bytes] = []
         n = received = 0
-        pending: asyncio.Future[None] | None = None
+        pending: asyncio.Future[Any] | None = None
         try:
             async for chunk in src:
                 if not chunk:
@@ -83,7 +100,7 @@ class WorkFile:
                 if n >= BATCH:
                     if pending is not None:
                         await pending
-                    pending = asyncio.ensure_future(run_blocking(self.write_chunks, buf))
+                    pending = self._batch(buf)
                     buf, n = [], 0
             if pending is not None:
                 await pending
@@ -92,7 +109,7 @@ class WorkFile:
                 if n <= INLINE_LIMIT:
                     self.write_chunks(buf)
                 else:
-                    await run_blocking(self.write_chunks, buf)
+                    await self._batch(buf)
         finally:
             if pending is not None:  # never leave a write running on an fd about to be closed
                 await asyncio.gather(pending, return_exceptions=True)
