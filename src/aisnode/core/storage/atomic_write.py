@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import mmap
 import os
 import secrets
 from collections.abc import AsyncIterable
@@ -30,9 +31,14 @@ def _disk_error(e: OSError) -> Exception:
 
 
 class WorkFile:
-    """A work file being filled; finish with `commit()` or `abort()`."""
+    """A work file being filled; finish with `commit()` or `abort()`.
 
-    def __init__(self, mp_path: str, cksum_type: str, extra: tuple[str, ...] = ()) -> None:
+    `slot_of=(path, offset)` writes into a region of an existing shared file instead (a
+    multipart part written in place); `abort()` then leaves that file alone.
+    """
+
+    def __init__(self, mp_path: str, cksum_type: str, extra: tuple[str, ...] = (),
+                 slot_of: tuple[str, int] | None = None) -> None:
         self.cksum_type = cksum_type
         self.hasher: Hasher = new_hasher(cksum_type)
         self.extra: dict[str, Hasher] = {
@@ -40,13 +46,19 @@ class WorkFile:
         }
         if cksum_type in extra:
             self.extra[cksum_type] = self.hasher
+        self.size = 0
+        self.offset = 0
+        self.owns_file = slot_of is None
+        if slot_of is not None:
+            self.path, self.offset = slot_of
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
+            return
         self.path = os.path.join(layout.work_dir(mp_path), secrets.token_hex(12))
         try:
             self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileNotFoundError:
             os.makedirs(layout.work_dir(mp_path), exist_ok=True)
             self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        self.size = 0
 
     def write_chunks(self, chunks: list[bytes]) -> None:
         """Write and hash a batch (blocking). `writev` avoids joining the batch into a copy."""
@@ -55,7 +67,7 @@ class WorkFile:
 
     def _write_primary(self, chunks: list[bytes]) -> None:
         try:
-            _writev_all(self.fd, chunks)
+            _pwritev_all(self.fd, chunks, self.offset + self.size)
         except OSError as e:
             raise _disk_error(e) from e
         for c in chunks:
@@ -145,21 +157,48 @@ class WorkFile:
         except OSError as e:
             raise _disk_error(e) from e
 
-    def abort(self) -> None:
+    def adopt(self, src: str, size: int) -> None:
+        """Make the complete file `src` (same file system) this work file's content, cut to
+        `size`, and compute the digests by reading it (blocking). No data is copied."""
+        os.close(self.fd)
+        os.replace(src, self.path)
+        self.fd = os.open(self.path, os.O_RDWR)
+        os.ftruncate(self.fd, size)
+        self.size = size
+        if size == 0:
+            return
+        with mmap.mmap(self.fd, size, prot=mmap.PROT_READ) as m:  # hash in place, no copies
+            view = memoryview(m)
+            try:
+                for pos in range(0, size, 64 << 20):
+                    block = view[pos:pos + (64 << 20)]
+                    self.hasher.update(block)
+                    self._hash_extra([block])  # type: ignore[list-item]
+                    block.release()
+            finally:
+                view.release()
+
+    def close(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+    def abort(self) -> None:
+        self.close()
+        if not self.owns_file:
+            return
         try:
             os.unlink(self.path)
         except FileNotFoundError:
             pass
 
 
-def _writev_all(fd: int, bufs: list[bytes]) -> None:
-    """writev until every byte is written (a short write resumes where it stopped)."""
+def _pwritev_all(fd: int, bufs: list[bytes], offset: int) -> None:
+    """pwritev at `offset` until every byte is written (a short write resumes)."""
     views = [memoryview(b) for b in bufs if b]
     while views:
-        n = os.writev(fd, views[:1024])  # IOV_MAX
+        n = os.pwritev(fd, views[:1024], offset)  # IOV_MAX
+        offset += n
         while n and views:
             if n >= len(views[0]):
                 n -= len(views[0])

@@ -1,10 +1,19 @@
 """Multipart uploads [AIS ais/tgts3mpt.go; S3 CreateMultipartUpload..Complete].
 
 An upload lives on the object's mountpath under `%mp/<upload-id>/`: `upload.json` (bucket,
-object, start time, metadata to apply) and one file per part (`part-00001`), each carrying
-its size and MD5 in an xattr. Parts survive restarts. Completion streams the chosen parts, in
-order, through the regular PUT path (so checksums, versioning and atomicity are the same), then
-removes the upload. The S3 ETag of the result is `md5(concat(part md5s))-N`.
+object, start time, metadata to apply, and the "slot" size), a `data` file, and one record per
+part (`part-00001.json`: size, MD5, where the bytes are). Parts survive restarts.
+
+Parts are written in place when they can be: the first part that arrives with a known length
+fixes the slot size S, and part n of at most S bytes is written straight into `data` at offset
+(n-1)*S. Clients cut uploads into equal parts (but the last), so for them completion publishes
+`data` itself, cut to length, after one read to compute its checksum: no bytes are copied.
+A part that does not fit its slot (unknown length, larger than S) goes to its own file, and a
+completion whose parts are not contiguous from 1 or not all slot-sized copies the parts in
+order into a new file. Either way the object is published through the regular PUT path
+(checksums, versioning, write-through, atomic rename). The S3 ETag is `md5(part md5s)-N`.
+A re-sent part first drops its record, so a re-send that fails leaves the part missing (the
+client sends it again), never a stale record over half-written bytes.
 """
 
 from __future__ import annotations
@@ -16,12 +25,14 @@ import secrets
 import shutil
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from ...core.storage import layout
 from ...core.storage.atomic_write import WorkFile
 from ...core.storage.executor import run_blocking
 from ...errors import (
+    ChecksumMismatch,
     EntityTooSmall,
     InvalidPart,
     InvalidPartOrder,
@@ -31,8 +42,8 @@ from ...errors import (
 from ...wire.bucket import Bucket
 from .objects import ObjectService, PutOptions, PutResult
 
-PART_XATTR = "user.aisnode.part"
 MAX_PARTS = 10000
+DATA = "data"
 
 
 @dataclass
@@ -41,6 +52,8 @@ class PartInfo:
     size: int
     md5: str
     mtime_ns: int
+    in_slot: bool = False
+    """The bytes are in `data` at (number-1)*slot; else in `part-<n>`."""
 
     @property
     def etag(self) -> str:
@@ -81,13 +94,21 @@ class MultipartService:
         upload_id = secrets.token_hex(16)
         d = self._dir(bck, name, upload_id)
         os.makedirs(d)
-        doc = {"bucket": bck.uname(), "name": name, "created": time.time_ns(),
-               "custom": custom or {}}
-        tmp = os.path.join(d, ".upload.json.tmp")
-        with open(tmp, "w") as f:
-            json.dump(doc, f)
-        os.rename(tmp, os.path.join(d, "upload.json"))
+        _write_json(os.path.join(d, "upload.json"), {
+            "bucket": bck.uname(), "name": name, "created": time.time_ns(),
+            "custom": custom or {}, "slot": 0})
         return upload_id
+
+    def _slot(self, d: str, size: int | None) -> int:
+        """The upload's slot size, fixed by the first part that arrives with a length (no
+        await between the read and the write: atomic on the event loop)."""
+        path = os.path.join(d, "upload.json")
+        doc = _read_json(path)
+        slot = int(doc.get("slot") or 0)
+        if not slot and size:
+            slot = doc["slot"] = size
+            _write_json(path, doc)
+        return slot
 
     async def put_part(self, bck: Bucket, name: str, upload_id: str, number: int,
                        body: AsyncIterable[bytes], size: int | None = None,
@@ -101,26 +122,33 @@ class MultipartService:
         self._info(d, bck, name, upload_id)
         mp, _ = self.objects.locate(bck, name)
         self.objects.mountpaths.ensure_space(mp, size or 0)
-        wf = WorkFile(mp.path, "md5" if md5 else "none",
-                      (client_cksum[0],) if client_cksum else ())
-        try:
-            await wf.fill(body, size, self.objects.cfg.max_put_size)
-            if client_cksum:
-                got = wf.extra_digest(client_cksum[0])
-                if got != client_cksum[1].lower():
-                    from ...errors import ChecksumMismatch
-
-                    raise ChecksumMismatch(client_cksum[0], client_cksum[1], got)
-            info = PartInfo(number, wf.size, wf.digest(), time.time_ns())
-            os.setxattr(wf.path, PART_XATTR, json.dumps(info.__dict__).encode())
-            dst = os.path.join(d, f"part-{number:05d}")
-            if not os.path.isdir(d):  # aborted meanwhile
-                raise UploadNotFound(upload_id)
-            wf.commit(dst, False)
-            return info
-        except BaseException:
-            wf.abort()
-            raise
+        record = os.path.join(d, f"part-{number:05d}.json")
+        async with self.objects.locks.hold(record):
+            _unlink(record)  # a failed re-send must not leave the old record over new bytes
+            slot = self._slot(d, size)
+            in_slot = bool(slot and size is not None and size <= slot)
+            extra = (client_cksum[0],) if client_cksum else ()
+            wf = WorkFile(mp.path, "md5" if md5 else "none", extra,
+                          slot_of=(os.path.join(d, DATA), (number - 1) * slot) if in_slot
+                          else None)
+            try:
+                await wf.fill(body, size, self.objects.cfg.max_put_size)
+                if client_cksum:
+                    got = wf.extra_digest(client_cksum[0])
+                    if got != client_cksum[1].lower():
+                        raise ChecksumMismatch(client_cksum[0], client_cksum[1], got)
+                if not os.path.isdir(d):  # aborted meanwhile
+                    raise UploadNotFound(upload_id)
+                info = PartInfo(number, wf.size, wf.digest(), time.time_ns(), in_slot)
+                if in_slot:
+                    wf.close()
+                else:
+                    wf.commit(os.path.join(d, f"part-{number:05d}"), False)
+                _write_json(record, asdict(info))
+                return info
+            except BaseException:
+                wf.abort()
+                raise
 
     def list_parts(self, bck: Bucket, name: str, upload_id: str) -> list[PartInfo]:
         d = self._dir(bck, name, upload_id)
@@ -163,14 +191,31 @@ class MultipartService:
             etag = f"{hashlib.md5(md5s, usedforsecurity=False).hexdigest()}-{len(chosen)}"
             custom["ETag"] = etag
         total = sum(p.size for p in chosen)
-        paths = [os.path.join(d, f"part-{p.number:05d}") for p in chosen]
+        slot = int(_read_json(os.path.join(d, "upload.json")).get("slot") or 0)
+        data = os.path.join(d, DATA)
+        in_place = all(p.in_slot and p.number == i + 1 and (p.size == slot or i == len(chosen) - 1)
+                       for i, p in enumerate(chosen))
+        slotted = [p for p in chosen if p.in_slot]
+        if slotted and not os.path.exists(data):  # a failed completion consumed it
+            raise InvalidPart(slotted[0].number, "its data is gone; upload the part again")
 
         def assemble(wf: WorkFile) -> None:
-            """Concatenate the parts into the work file in one pool thread (read, hash and
-            write in 8 MiB blocks, no event-loop hop per block)."""
-            for path in paths:
+            """Publish `data` as it is (parts in place), or concatenate the parts in one pool
+            thread (read, hash and write in 8 MiB blocks)."""
+            if in_place:
+                wf.adopt(data, total)
+                return
+            for p in chosen:
+                path, pos = ((data, (p.number - 1) * slot) if p.in_slot
+                             else (os.path.join(d, f"part-{p.number:05d}"), 0))
                 with open(path, "rb", buffering=0) as f:
-                    while block := f.read(8 << 20):
+                    left = p.size
+                    while left > 0:
+                        block = os.pread(f.fileno(), min(8 << 20, left), pos)
+                        if not block:
+                            break
+                        pos += len(block)
+                        left -= len(block)
                         wf.write_chunks([block])
 
         res = await (put or self.objects.put)(bck, name, assemble, PutOptions(
@@ -211,11 +256,33 @@ class MultipartService:
 def _read_parts(d: str) -> list[PartInfo]:
     out = []
     for fn in sorted(os.listdir(d)):
-        if not fn.startswith("part-"):
+        if not (fn.startswith("part-") and fn.endswith(".json")):
             continue
         try:
-            doc = json.loads(os.getxattr(os.path.join(d, fn), PART_XATTR))
-        except (OSError, ValueError):
+            out.append(PartInfo(**_read_json(os.path.join(d, fn))))
+        except (OSError, ValueError, TypeError):
             continue
-        out.append(PartInfo(**doc))
     return out
+
+
+def _read_json(path: str) -> dict[str, Any]:
+    with open(path) as f:
+        doc = json.load(f)
+    if not isinstance(doc, dict):
+        raise ValueError(f"{path}: not a JSON object")
+    return doc
+
+
+def _write_json(path: str, doc: dict[str, Any]) -> None:
+    """Write atomically (tmp file + rename) so a crash never leaves half a record."""
+    tmp = f"{path}.{secrets.token_hex(4)}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f)
+    os.rename(tmp, path)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

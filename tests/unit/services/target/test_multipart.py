@@ -22,7 +22,7 @@ from aisnode.errors import (
 )
 from aisnode.services.target.multipart import MultipartService
 
-from .conftest import Store, body
+from .conftest import Store, body, make_store
 
 run = asyncio.run
 
@@ -198,3 +198,59 @@ def test_drop_bucket(store: Store) -> None:
     assert mpu.list_uploads(store.bck) == []
     with pytest.raises(UploadNotFound):
         mpu.list_parts(store.bck, "o", uid)
+
+
+def test_equal_parts_are_written_in_place_and_published_without_copy(tmp_path) -> None:
+    """Parts of the slot size land in one `data` file; completion adopts it (same inode)."""
+    import asyncio
+    import os
+
+    from aisnode.services.target.multipart import MultipartService
+
+    st = make_store(tmp_path, 1)
+    mps = MultipartService(st.svc)
+    uid = asyncio.run(mps.create(st.bck, "obj"))
+    parts = [os.urandom(1000), os.urandom(1000), os.urandom(10)]
+
+    async def put(n: int, data: bytes) -> None:
+        async def body():
+            yield data
+        await mps.put_part(st.bck, "obj", uid, n, body(), len(data))
+
+    async def run() -> None:
+        await put(2, parts[1])
+        await put(3, parts[2])
+        await put(1, parts[0])
+
+    asyncio.run(run())
+    infos = mps.list_parts(st.bck, "obj", uid)
+    assert [p.in_slot for p in infos] == [True, True, True]
+    d = mps._dir(st.bck, "obj", uid)
+    inode = os.stat(os.path.join(d, "data")).st_ino
+    asyncio.run(mps.complete(st.bck, "obj", uid, [(1, ""), (2, ""), (3, "")]))
+    meta, path = st.svc.stat(st.bck, "obj")
+    assert os.stat(path).st_ino == inode and meta.size == 2010
+    assert open(path, "rb").read() == b"".join(parts)
+
+
+def test_larger_part_falls_back_to_its_own_file(tmp_path) -> None:
+    import asyncio
+    import os
+
+    from aisnode.services.target.multipart import MultipartService
+
+    st = make_store(tmp_path, 1)
+    mps = MultipartService(st.svc)
+    uid = asyncio.run(mps.create(st.bck, "obj"))
+    parts = [os.urandom(100), os.urandom(300)]  # the first sets the slot to 100
+
+    async def run() -> None:
+        for n, data in ((1, parts[0]), (2, parts[1])):
+            async def body(data: bytes = data):
+                yield data
+            await mps.put_part(st.bck, "obj", uid, n, body(), len(data))
+        await mps.complete(st.bck, "obj", uid, [(1, ""), (2, "")])
+
+    asyncio.run(run())
+    meta, path = st.svc.stat(st.bck, "obj")
+    assert open(path, "rb").read() == b"".join(parts)
