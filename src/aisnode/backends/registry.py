@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import BackendError, NotSupported
+from ..wire.bucket import Bucket
 from .base import Backend
 
 # provider -> (module, class)
@@ -51,6 +52,12 @@ class Backends:
             b = getattr(mod, cls_name)()
         self._made[provider] = b
         return b
+
+    def for_bucket(self, bck: Bucket) -> Backend:
+        """The backend serving `bck`: a bucket in a remote cluster's namespace (`@uuid`) is
+        reached through that cluster whatever its provider (`s3://@alias/b` is the remote
+        cluster's `s3://b`); others by their provider."""
+        return self.get("ais" if bck.ns.is_remote else bck.provider)
 
     async def close(self) -> None:
         for b in self._made.values():

@@ -75,7 +75,8 @@ class RemoteAisBackend:
 
     @staticmethod
     def _there(bck: Bucket) -> Bucket:
-        return Bucket(bck.name, "ais", Namespace("", bck.ns.name))
+        """The same bucket as the remote cluster names it (its own provider, global ns)."""
+        return Bucket(bck.name, bck.provider, Namespace("", bck.ns.name))
 
     def _translate(self, e: Exception, bck: Bucket, name: str | None) -> Exception:
         if isinstance(e, ObjectNotFound) and name is not None:

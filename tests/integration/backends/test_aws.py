@@ -276,3 +276,27 @@ def test_presigned_pass_through(tmp_path: Path, moto: ServerProcess, s3, style: 
         assert raw(n, "GET", f"/v1/objects/{bucket}/up?provider=aws")[1] == b"uploaded"
     finally:
         n.stop()
+
+
+def test_s3_bucket_through_a_remote_cluster(tmp_path: Path, s3, aisn: NodeProcess) -> None:
+    """`s3://@far/b`: the remote cluster (here the module's node, which fronts moto) serves
+    its s3://b; the local node caches it, also as an ais bucket's backend_bck."""
+    s3.create_bucket(Bucket="viafar")
+    s3.put_object(Bucket="viafar", Key="k", Body=b"two hops")
+    local = NodeProcess(tmp_path / "local").start()
+    try:
+        st, body, _ = raw(local, "PUT", f"/v1/cluster/attach?what=remote&alias=far&url={aisn.url}")
+        assert st == 200, body
+        st, body, _ = raw(local, "GET", "/v1/objects/viafar/k?provider=aws&namespace=@far")
+        assert st == 200 and body == b"two hops"
+        st, body, _ = raw(local, "HEAD", "/v1/objects/viafar/k?provider=aws&namespace=@far")
+        assert st == 200 and body == b""
+        c = Client(local.url)
+        c.bucket("front2").create()
+        st, body, _ = raw(local, "PATCH", "/v1/buckets/front2", json.dumps(
+            {"action": "set-bprops", "name": "", "value": {"backend_bck": "s3://@far/viafar"}}
+        ).encode())
+        assert st == 200, body
+        assert c.bucket("front2").object("k").get_reader().read_all() == b"two hops"
+    finally:
+        local.stop()

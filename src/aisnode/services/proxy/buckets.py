@@ -52,7 +52,7 @@ class BucketService:
         props = self.default_props(bck.provider)
         facts = {}
         if lookup:  # `--skip-lookup`: add without asking the backend
-            facts = await self.backends.get(bck.provider).head_bucket(bck, props=props)
+            facts = await self.backends.for_bucket(bck).head_bucket(bck, props=props)
         if facts.get("region") and bck.provider == "aws":
             props["extra"]["aws"]["cloud_region"] = facts["region"]
         if facts.get("original_url") and bck.provider == "ht":

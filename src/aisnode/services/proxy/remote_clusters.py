@@ -130,8 +130,9 @@ class RemoteClusters:
         return self.find(ns_uuid).urls
 
     def canonical(self, bck: Bucket) -> Bucket:
-        """`ais://@alias/b` -> `ais://@<uuid>/b` (unchanged when unknown or not remote)."""
-        if bck.provider != "ais" or not bck.ns.uuid:
+        """`ais://@alias/b` -> `ais://@<uuid>/b`, also `s3://@alias/b` (unchanged when the
+        alias is unknown or the bucket is not in a remote cluster's namespace)."""
+        if not bck.ns.uuid:
             return bck
         try:
             c = self.find(bck.ns.uuid)

@@ -108,14 +108,13 @@ class RemoteObjects:
     def backed(self, bck: Bucket) -> Backed | None:
         props = self.objects.props(bck)
         if bck.is_remote:
-            provider = bck.provider
-            return Backed(self.backends.get(provider), bck, props)
+            return Backed(self.backends.for_bucket(bck), bck, props)
         bb = props.get("backend_bck") or {}
         if bb.get("name"):
             ns = bb.get("namespace") or {}
             remote = Bucket(bb["name"], normalize_provider(bb.get("provider") or ""),
                             Namespace(ns.get("uuid", ""), ns.get("name", "")))
-            return Backed(self.backends.get(remote.provider), remote, props)
+            return Backed(self.backends.for_bucket(remote), remote, props)
         return None
 
     # --- read -----------------------------------------------------------------------------
