@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator
 from typing import BinaryIO
 
 from aiohttp import web
@@ -60,3 +61,21 @@ class FileSliceResponse(web.StreamResponse):
                 break
             await self.write(chunk)
             left -= len(chunk)
+
+
+async def send_stream(request: web.BaseRequest, resp: web.StreamResponse,
+                      chunks: AsyncIterator[bytes]) -> web.StreamResponse:
+    """Send a body that is still arriving (from a backend). Headers go out first; a failure
+    after that aborts the connection, so the client sees a short body against Content-Length
+    (an error), never a complete-looking 200; the source is closed either way."""
+    await resp.prepare(request)
+    try:
+        async for chunk in chunks:
+            await resp.write(chunk)
+    except BaseException:
+        if request.transport is not None:
+            request.transport.abort()
+        await chunks.aclose()  # type: ignore[attr-defined]
+        raise
+    await resp.write_eof()
+    return resp

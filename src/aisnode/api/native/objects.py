@@ -16,7 +16,7 @@ from ...wire import headers as H
 from ...wire import paths as P
 from ...wire import query as Q
 from ...wire.bucket import Bucket, parse_uname
-from ..file_response import FileSliceResponse
+from ..file_response import FileSliceResponse, send_stream
 from ..http_range import parse_range
 from ..keys import SERVICES
 from ..request_body import lower_keys, read_action, read_json, stream
@@ -216,9 +216,7 @@ def _dont_add(request: web.Request) -> bool:
 
 
 async def stream_response(request: web.Request, got: StreamedObject) -> web.StreamResponse:
-    """Send a body that is still arriving from a backend. Headers go out first; a failure after
-    that aborts the connection, so the client sees a short body against Content-Length (an
-    error), never a complete-looking 200."""
+    """A cold GET or a pass-through range (see `send_stream`)."""
     a = got.attrs
     meta = got.meta or ObjectMeta(name="", size=got.total, version=a.version,
                                   mtime_ns=a.last_modified_ns)
@@ -232,13 +230,4 @@ async def stream_response(request: web.Request, got: StreamedObject) -> web.Stre
         hdrs["Content-Range"] = f"bytes {got.offset}-{got.offset + got.size - 1}/{got.total}"
     resp = web.StreamResponse(status=status, headers=hdrs)
     resp.content_length = got.size
-    await resp.prepare(request)
-    try:
-        async for chunk in got.chunks:
-            await resp.write(chunk)
-    except BaseException:
-        if request.transport is not None:
-            request.transport.abort()
-        raise
-    await resp.write_eof()
-    return resp
+    return await send_stream(request, resp, got.chunks)

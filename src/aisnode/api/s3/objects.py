@@ -13,7 +13,7 @@ from ...services.target.objects import PutOptions
 from ...services.target.remote import StreamedObject
 from ...wire.bucket import Bucket
 from ..errors import lookup
-from ..file_response import FileSliceResponse
+from ..file_response import FileSliceResponse, send_stream
 from ..http_range import parse_range
 from ..keys import SERVICES
 from ..request_body import read_bounded
@@ -269,13 +269,4 @@ async def _stream(r: S3Request, got: StreamedObject, versioned: bool) -> web.Str
         h["Content-Range"] = f"bytes {got.offset}-{got.offset + got.size - 1}/{got.total}"
     resp = web.StreamResponse(status=status, headers=h)
     resp.content_length = got.size
-    await resp.prepare(r.http)
-    try:
-        async for chunk in got.chunks:
-            await resp.write(chunk)
-    except BaseException:
-        if r.http.transport is not None:
-            r.http.transport.abort()
-        raise
-    await resp.write_eof()
-    return resp
+    return await send_stream(r.http, resp, got.chunks)
