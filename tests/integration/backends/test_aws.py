@@ -300,3 +300,27 @@ def test_s3_bucket_through_a_remote_cluster(tmp_path: Path, s3, aisn: NodeProces
         assert c.bucket("front2").object("k").get_reader().read_all() == b"two hops"
     finally:
         local.stop()
+
+
+def test_client_leaving_a_cold_get_caches_nothing(s3, aisn: NodeProcess) -> None:
+    """A client that disconnects mid cold GET leaves no object and no work file; the next GET
+    fetches the whole object."""
+    import socket
+    import time
+
+    s3.create_bucket(Bucket="leave")
+    data = os.urandom(24 << 20)
+    s3.put_object(Bucket="leave", Key="big", Body=data)
+    assert raw(aisn, "HEAD", "/v1/buckets/leave?provider=aws")[0] == 200
+    sock = socket.create_connection(("127.0.0.1", aisn.port))
+    sock.sendall(b"GET /v1/objects/leave/big?provider=aws HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert sock.recv(65536)
+    sock.close()
+    time.sleep(1.0)
+    st, _, h = raw(aisn, "HEAD", "/v1/objects/leave/big?provider=aws")
+    assert st == 200 and h["ais-present"] == "false"
+    work = [p for p in Path(aisn.data_dir).rglob("%wk/*") if p.is_file()]
+    assert work == []
+    st, body, _ = raw(aisn, "GET", "/v1/objects/leave/big?provider=aws")
+    assert st == 200 and body == data
+    assert raw(aisn, "HEAD", "/v1/objects/leave/big?provider=aws")[2]["ais-present"] == "true"
