@@ -135,7 +135,10 @@ async def error_middleware(
         status, code = lookup(exc)
         if status >= 500:
             log.warning("%s %s -> %d %s", request.method, request.path, status, exc.message)
-        return pick_renderer(request)(request, exc, status, code, exc.message)
+        resp = pick_renderer(request)(request, exc, status, code, exc.message)
+        if isinstance(exc, e.RangeNotSatisfiable):
+            resp.headers["Content-Range"] = f"bytes */{exc.size}"
+        return resp
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

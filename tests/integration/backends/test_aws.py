@@ -324,3 +324,23 @@ def test_client_leaving_a_cold_get_caches_nothing(s3, aisn: NodeProcess) -> None
     st, body, _ = raw(aisn, "GET", "/v1/objects/leave/big?provider=aws")
     assert st == 200 and body == data
     assert raw(aisn, "HEAD", "/v1/objects/leave/big?provider=aws")[2]["ais-present"] == "true"
+
+
+def test_list_buckets_marks_providers_and_warns_on_shared_names(s3, aisn: NodeProcess) -> None:
+    s3.create_bucket(Bucket="twin")
+    assert raw(aisn, "HEAD", "/v1/buckets/twin?provider=aws")[0] == 200
+    st, body, _ = raw(aisn, "POST", "/v1/buckets/twin", json.dumps(
+        {"action": "create-bck", "name": "", "value": None}).encode())
+    assert st == 200, body
+    st, body, h = raw(aisn, "GET", "/s3")
+    text = body.decode()
+    assert st == 200 and "<ListAllMyBucketsResult" in text
+    assert "s3://twin (BucketRegion: s3)" in text
+    assert 'warning: bucket name "twin" is shared by ais://twin, s3://twin' in text
+    assert "twin" in h["x-ais-warning"]
+    front = boto3.client("s3", endpoint_url=aisn.url + "/s3", aws_access_key_id="testing",
+                         aws_secret_access_key="testing", region_name="us-east-1")
+    names = [b["Name"] for b in front.list_buckets()["Buckets"]]
+    assert names.count("twin") == 2
+    raw(aisn, "DELETE", "/v1/buckets/twin", json.dumps(
+        {"action": "destroy-bck", "name": "", "value": None}).encode())

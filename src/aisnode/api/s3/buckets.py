@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from ...errors import InvalidRequest
-from ...wire.bucket import SCHEMES
+from ...wire.bucket import SCHEMES, Bucket
 from ..keys import SERVICES
 from ..request_body import read_bounded
 from . import xml as X
@@ -25,21 +25,40 @@ def props_of(r: S3Request) -> dict[str, Any]:
 
 async def list_buckets(r: S3Request) -> web.StreamResponse:
     svc = r.http.app[SERVICES]
+    prefix = r.query.get("prefix", "")
     entries = []
-    names: dict[str, list[str]] = {}
+    names: dict[str, list[Bucket]] = {}
     for b in svc.buckets.list():
-        names.setdefault(b.name, []).append(b.provider)
-    for b in svc.buckets.list():
+        if not b.name.startswith(prefix):
+            continue
+        names.setdefault(b.name, []).append(b)
         props = svc.buckets.map.get(b)
         created = int(props.get("created", "0")) / 1e9
         entries.append(X.BucketEntry(name=b.name, created=created,
                                      region="" if b.is_ais else SCHEMES[b.provider]))
     body = X.render_list_buckets(entries)
-    dup = sorted(n for n, ps in names.items() if len(ps) > 1)
+    notes = [f"{b} (BucketRegion: {SCHEMES[b.provider]})" for bs in names.values() for b in bs
+             if not b.is_ais]
+    dup = sorted(n for n, bs in names.items() if len(bs) > 1)
     headers = {}
-    if dup:
-        headers["x-ais-warning"] = ("bucket names shared by several providers: " + ", ".join(dup))
+    if notes or dup:
+        # a browser shows comments; S3 clients ignore them
+        text = ("remote buckets: " + ", ".join(notes)) if notes else ""
+        if dup:
+            warn = "; ".join(f'"{n}" is shared by {", ".join(str(b) for b in names[n])} '
+                             f"(/s3/{n} addresses {_s3_target(names[n])})" for n in dup)
+            text = (text + ". " if text else "") + "warning: bucket name " + warn
+            headers["x-ais-warning"] = "bucket names shared by several providers: " + ", ".join(dup)
+        comment = "<!-- " + text.replace("--", "- -") + " -->\n"
+        decl, _, rest = body.partition(b"\n")
+        body = decl + b"\n" + comment.encode() + rest
     return xml(body, headers=headers)
+
+
+def _s3_target(same_name: list[Bucket]) -> str:
+    """Which of several same-named buckets `/s3/<name>` reaches (see BucketService.by_name)."""
+    ais = [b for b in same_name if b.is_ais]
+    return str(ais[0]) if ais else "none: the name is ambiguous"
 
 
 async def create_bucket(r: S3Request) -> web.StreamResponse:

@@ -86,7 +86,7 @@ def _parse_date(s: str) -> float | None:
 
 def _etag_matches(header: str, etag: str) -> bool:
     for cand in header.split(","):
-        c = cand.strip()
+        c = cand.strip().removeprefix("W/")
         if c == "*" or c.strip('"') == etag:
             return True
     return False
