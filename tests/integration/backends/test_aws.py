@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 from aistore.sdk import Client
-from aistore.sdk.errors import AISError
+from botocore.exceptions import ClientError
 
 from tests.support.backends import AWS_TEST_ENV, ServerProcess, moto_server
 from tests.support.http import raw
@@ -127,7 +127,7 @@ def test_write_through_put_and_delete(s3, aisn: NodeProcess) -> None:
     assert s3.get_object(Bucket="wthru", Key="new/obj")["Body"].read() == b"written through"
     assert b.object("new/obj").head().present
     b.object("new/obj").delete()
-    with pytest.raises(Exception):
+    with pytest.raises(ClientError):
         s3.head_object(Bucket="wthru", Key="new/obj")
     assert raw(aisn, "GET", "/v1/objects/wthru/new/obj?provider=aws")[0] == 404
 

@@ -129,8 +129,8 @@ async def put(request: web.Request) -> web.Response:
             num = int(q.get(Q.PART_NUMBER, ""))
         except ValueError:
             raise InvalidRequest("partNumber must be an integer") from None
-        part = await svc.multipart.put_part(bck, name, q[Q.UPLOAD_ID], num, stream(request),
-                                            request.content_length, md5=False)
+        await svc.multipart.put_part(bck, name, q[Q.UPLOAD_ID], num, stream(request),
+                                     request.content_length, md5=False)
         return web.Response()
     ck_type = request.headers.get(H.CHECKSUM_TYPE, "")
     ck_val = request.headers.get(H.CHECKSUM_VALUE, "")

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, unquote
 from aiohttp import web
 
 from ...errors import InvalidRequest
-from ...wire.bucket import Bucket, validate_bucket_name
+from ...wire.bucket import Bucket
 
 
 @dataclass

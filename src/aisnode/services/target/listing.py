@@ -14,7 +14,7 @@ import itertools
 import os
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ...core.storage import local_object, walk
 from ...core.storage.executor import run_blocking
