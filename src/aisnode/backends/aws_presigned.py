@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Mapping
 from email.utils import parsedate_to_datetime
+from typing import BinaryIO
 from urllib.parse import quote, urlsplit
 
 import aiohttp
@@ -110,7 +111,7 @@ class Replayed:
 
 
 async def replay(method: str, url: str, host: str | None, headers: Mapping[str, str],
-                 body: bytes | AsyncIterator[bytes] | None = None,
+                 body: bytes | BinaryIO | AsyncIterator[bytes] | None = None,
                  timeout_s: float = 60.0) -> Replayed:
     fwd = {k: v for k, v in headers.items() if k.lower() not in _DROP}
     if host:

@@ -7,6 +7,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InvalidRequest
@@ -22,7 +23,7 @@ class Config:
 
 def _typed(cls: type, key: str, raw: Any) -> Any:
     f = {f.name: f for f in dataclasses.fields(cls)}[key]
-    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc,operator]
     if isinstance(default, bool):
         if isinstance(raw, bool):
             return raw
@@ -66,7 +67,7 @@ def load_config(
 ) -> Config:
     """Merge the layers. File shape: `{"local": {...}, "cluster": {...}}`. Env: `AISNODE_PORT`,
     `AISNODE_DATA_DIR`, `AISNODE_MOUNTPATHS` (comma-separated), `AISNODE_CHECKSUM_TYPE`, ..."""
-    env = os.environ if env is None else env
+    environ: Mapping[str, str] = os.environ if env is None else env
     local: dict[str, Any] = {}
     cluster: dict[str, Any] = {}
     if path:
@@ -84,7 +85,7 @@ def load_config(
         cluster.update(_section(ClusterConfig, doc.get("cluster", {}), path))
     for cls, target in ((LocalConfig, local), (ClusterConfig, cluster)):
         for f in dataclasses.fields(cls):
-            v = env.get("AISNODE_" + f.name.upper())
+            v = environ.get("AISNODE_" + f.name.upper())
             if v is not None and v != "":
                 target[f.name] = _typed(cls, f.name, v)
     for k, v in (overrides or {}).items():

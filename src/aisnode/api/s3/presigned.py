@@ -88,8 +88,9 @@ async def _put(r: S3Request, bck: Bucket, url: str, host: str | None,
             rep = await P.replay("PUT", url, host, hdrs, body=f, timeout_s=timeout)
             if rep.status not in (200, 201):
                 resp = await _relay(rep)
+                text = resp.body.decode(errors="replace") if isinstance(resp.body, bytes) else ""
                 raise BackendError("aws", f"S3 refused the presigned PUT ({rep.status}): "
-                                   f"{resp.body.decode(errors='replace')[:500]}",
+                                   f"{text[:500]}",
                                    status=rep.status if rep.status >= 500 else 502)
             answer["resp"] = await _relay(rep)
         return remote_custom("aws", P.attrs_of(rep.headers)) | {"ETag": rep.attrs.etag}

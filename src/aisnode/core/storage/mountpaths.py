@@ -84,7 +84,7 @@ class Mountpaths:
             )
 
     def capacity(self) -> list[dict[str, int | str]]:
-        out = []
+        out: list[dict[str, int | str]] = []
         for mp in self.all:
             st = os.statvfs(mp.path)
             total = st.f_blocks * st.f_frsize

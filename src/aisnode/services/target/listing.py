@@ -97,9 +97,6 @@ class Lister:
             self._cache.popitem(last=False)
         return names
 
-    async def list(self, bck: Bucket, req: ListRequest) -> ListResult:
-        return await run_blocking(self._list, bck, req)
-
     def _names(self, bck: Bucket, req: ListRequest) -> list[tuple[str, bool, str]]:
         if req.one_level:
             dir_prefix = req.prefix[: req.prefix.rfind("/") + 1]
@@ -149,3 +146,8 @@ class Lister:
         if meta is None:
             return None
         return ListedItem(name, False, path, meta.size, meta)
+
+    # defined last: inside the class body the name `list` would shadow the builtin in
+    # annotations of the methods above
+    async def list(self, bck: Bucket, req: ListRequest) -> ListResult:
+        return await run_blocking(self._list, bck, req)
