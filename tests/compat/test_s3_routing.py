@@ -5,7 +5,6 @@ subresources (501) and methods that do not apply (405), all as S3 XML."""
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
 import secrets
@@ -21,6 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from aisnode.api.s3 import sigv4
+from tests.support.http import req
 from tests.support.server import NodeProcess
 
 DOMAIN = "s3.test"
@@ -50,15 +50,6 @@ def bucket(rnode: NodeProcess) -> str:
     return name
 
 
-def req(node: NodeProcess, method: str, path: str, body: bytes | None = None,
-        headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    c = http.client.HTTPConnection("127.0.0.1", node.port, timeout=10)
-    try:
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-    finally:
-        c.close()
 
 
 def s3_error(status: int, headers: dict[str, str], body: bytes) -> str:

@@ -27,3 +27,10 @@ def set_props(node: NodeProcess, bucket: str, value: dict[str, Any], provider: s
     st, body, _ = raw(node, "PATCH", f"/v1/buckets/{bucket}?provider={provider}", json.dumps(
         {"action": "set-bprops", "name": "", "value": value}).encode())
     assert st == 200, body
+
+
+def req(node: NodeProcess, method: str, path: str, body: bytes | None = None,
+        headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Like `raw`, in (status, headers, body) order."""
+    status, data, hdrs = raw(node, method, path, body, headers, timeout=10)
+    return status, hdrs, data

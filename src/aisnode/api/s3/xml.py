@@ -311,15 +311,9 @@ def render_list_buckets(buckets: Iterable[BucketEntry], owner: Owner | None = No
     return document.render()
 
 
-def render_list_objects_v1(listing: ListObjectsV1) -> bytes:
-    """ListBucketResult for ListObjects."""
-    encode = _Encoder(listing.encoding_type)
-    document = _Document("ListBucketResult")
-    document.text("Name", listing.bucket)
-    document.text("Prefix", encode(listing.prefix))
-    document.text("Marker", encode(listing.marker))
-    if listing.next_marker:
-        document.text("NextMarker", encode(listing.next_marker))
+def _list_tail(document: _Document, listing: ListObjectsV1 | ListObjectsV2,
+               encode: _Encoder) -> bytes:
+    """What both ListBucketResult versions end with: limits, flags, keys, common prefixes."""
     document.text("MaxKeys", listing.max_keys)
     if listing.delimiter:
         document.text("Delimiter", encode(listing.delimiter))
@@ -330,6 +324,18 @@ def render_list_objects_v1(listing: ListObjectsV1) -> bytes:
         _object(document, entry, encode, listing.owner)
     document.prefixes(listing.common_prefixes, encode)
     return document.render()
+
+
+def render_list_objects_v1(listing: ListObjectsV1) -> bytes:
+    """ListBucketResult for ListObjects."""
+    encode = _Encoder(listing.encoding_type)
+    document = _Document("ListBucketResult")
+    document.text("Name", listing.bucket)
+    document.text("Prefix", encode(listing.prefix))
+    document.text("Marker", encode(listing.marker))
+    if listing.next_marker:
+        document.text("NextMarker", encode(listing.next_marker))
+    return _list_tail(document, listing, encode)
 
 
 def render_list_objects_v2(listing: ListObjectsV2) -> bytes:
@@ -345,16 +351,7 @@ def render_list_objects_v2(listing: ListObjectsV2) -> bytes:
     if listing.next_continuation_token:
         document.text("NextContinuationToken", listing.next_continuation_token)
     document.text("KeyCount", len(listing.contents) + len(listing.common_prefixes))
-    document.text("MaxKeys", listing.max_keys)
-    if listing.delimiter:
-        document.text("Delimiter", encode(listing.delimiter))
-    if encode.url:
-        document.text("EncodingType", "url")
-    document.text("IsTruncated", listing.is_truncated)
-    for entry in listing.contents:
-        _object(document, entry, encode, listing.owner)
-    document.prefixes(listing.common_prefixes, encode)
-    return document.render()
+    return _list_tail(document, listing, encode)
 
 
 def render_list_object_versions(listing: ListVersions) -> bytes:
